@@ -1,0 +1,112 @@
+import { createServer, type Server } from 'node:http'
+import { join } from 'node:path'
+import { createIdentityProvider } from '@latchkey/idp'
+import { createLatchkey } from '@latchkey/server'
+import { openStores } from '@latchkey/store'
+import { adminServer } from './admin_server.ts'
+import { apiApp } from './api_server.ts'
+import { closeServer, listenLoopback } from './listen.ts'
+import { resolveLocalhostNames } from './localhost_lookup.ts'
+import { ORIGINS, portOf } from './origins.ts'
+import { type DemoSeed, seed } from './seed.ts'
+import { staticFiles } from './static_files.ts'
+
+export interface StackOptions {
+  /** Embedded data (when DATABASE_URL/REDIS_URL are not set). @default './.latchkey' */
+  dataDir?: string
+  databaseUrl?: string
+  redisUrl?: string
+  /** Where the built SPAs are (`app/` and `admin/` inside). */
+  distDir: string
+  /** Short, so a refresh is seen happening. @default 60 */
+  accessTokenTtl?: number
+}
+
+export interface Stack {
+  seed: DemoSeed
+  close(): Promise<void>
+}
+
+/**
+ * The whole demo in one process: the IdP, the app's frontend and its cross-origin API, and
+ * the admin BFF, on the contract's origins.
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  resolveLocalhostNames()
+  const accessTokenTtl = options.accessTokenTtl ?? 60
+  const stores = openStores({
+    dataDir: options.dataDir,
+    databaseUrl: options.databaseUrl,
+    redisUrl: options.redisUrl,
+  })
+  const servers: Server[] = []
+  try {
+    const idp = await createIdentityProvider({
+      issuer: ORIGINS.idp,
+      stores,
+      accessTokenTtl,
+      branding: { name: 'Latchkey Demo' },
+    })
+    const demo = await seed(idp, stores.durable)
+    const backend = (
+      origin: string,
+      client: DemoSeed['clients']['app'],
+      appUrl: string,
+      cors: string[],
+    ) =>
+      createLatchkey({
+        issuer: ORIGINS.idp,
+        clientId: client.id,
+        clientSecret: client.secret,
+        redirectUri: `${origin}/auth/callback`,
+        appUrl,
+        postLogoutRedirectUri: `${appUrl}/`,
+        store: stores.ephemeral,
+        secrets: demo.backendSecrets,
+        cors: { origins: cors },
+        cookies: { accessMaxAge: accessTokenTtl },
+      })
+    // The app's backend answers on api.localhost:4001, cross-origin, with CORS for its
+    // frontend. Browsers, though, count app.localhost and api.localhost as two *sites*
+    // (`localhost` has no registrable domain) and Chromium sends no third-party cookies, so
+    // the SPA could never carry api.localhost's cookies. The same backend — same client,
+    // store and secrets — therefore also answers /auth/* and /api/* on the app's origin,
+    // where its cookies are first-party; on a real domain (app.example.com + api.example.com,
+    // one site) the SPA would call the API origin directly.
+    const apiAuth = backend(ORIGINS.api, demo.clients.app, ORIGINS.app, [ORIGINS.app])
+    const appAuth = backend(ORIGINS.app, demo.clients.app, ORIGINS.app, [])
+    const adminAuth = backend(ORIGINS.admin, demo.clients.admin, ORIGINS.admin, [])
+    const app = staticFiles(join(options.distDir, 'app'))
+    const appBackend = apiApp(appAuth)
+
+    const parts: [Server, string][] = [
+      [createServer(idp.handler), ORIGINS.idp],
+      [createServer(apiApp(apiAuth)), ORIGINS.api],
+      [
+        createServer((req, res) => {
+          const path = new URL(req.url ?? '/', ORIGINS.app).pathname
+          if (path.startsWith('/auth/') || path.startsWith('/api/')) appBackend(req, res)
+          else app(path, res)
+        }),
+        ORIGINS.app,
+      ],
+      [await adminServer(adminAuth, idp, join(options.distDir, 'admin')), ORIGINS.admin],
+    ]
+    for (const [server, origin] of parts) {
+      await listenLoopback(server, portOf(origin), origin)
+      servers.push(server)
+    }
+    return {
+      seed: demo,
+      async close() {
+        await Promise.all(servers.map(closeServer))
+        await idp.close()
+        await stores.close()
+      },
+    }
+  } catch (error) {
+    await Promise.all(servers.map(closeServer))
+    await stores.close()
+    throw error
+  }
+}

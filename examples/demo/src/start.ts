@@ -1,0 +1,47 @@
+import { buildApps } from './build_apps.ts'
+import { PortTakenError } from './listen.ts'
+import { ORIGINS } from './origins.ts'
+import { startStack } from './stack.ts'
+
+// `npm start`: build the frontends if needed, bring the stack up, print where everything is.
+const started = Date.now()
+try {
+  const distDir = await buildApps((line) => console.log(line))
+  const stack = await startStack({
+    distDir,
+    dataDir: process.env.LATCHKEY_DATA_DIR || undefined,
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    redisUrl: process.env.REDIS_URL || undefined,
+  })
+  const accounts = stack.seed.accounts
+    .map(
+      (a) =>
+        `  ${a.username.padEnd(6)} password ${a.password}  roles ${a.roles.join(', ')}${a.totpSecret ? `\n         TOTP secret ${a.totpSecret} (add it to an authenticator app)` : ''}`,
+    )
+    .join('\n')
+  console.log(`
+Latchkey demo is ready (${((Date.now() - started) / 1000).toFixed(1)} s)
+
+  App frontend      ${ORIGINS.app}
+  App backend (API) ${ORIGINS.api}
+  Admin app         ${ORIGINS.admin}
+  Identity provider ${ORIGINS.idp}
+
+Demo accounts:
+${accounts}
+
+Press Ctrl-C to stop.`)
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    console.log(`\n${signal}: stopping…`)
+    await stack.close()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop('SIGINT'))
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+} catch (error) {
+  console.error(error instanceof PortTakenError ? `Cannot start: ${error.message}.` : error)
+  process.exit(1)
+}

@@ -1,0 +1,80 @@
+import { parseArgs } from 'node:util'
+import { AccountError, createAdmin } from '@latchkey/idp'
+import { storesFromEnv } from '@latchkey/store'
+import { COMMANDS, type Io, UsageError } from './commands.ts'
+
+export function help(): string {
+  const lines = ['Usage: latchkey <command> <action> [options]', '']
+  for (const [group, actions] of Object.entries(COMMANDS)) {
+    for (const [action, command] of Object.entries(actions)) {
+      const options = Object.entries(command.options)
+        .map(([name, o]) =>
+          o.type === 'boolean'
+            ? `[--${name}]`
+            : `--${name} ${name.toUpperCase().replaceAll('-', '_')}${o.multiple ? '…' : ''}`,
+        )
+        .join(' ')
+      lines.push(`  ${`${group} ${action}`.padEnd(18)} ${command.summary}`)
+      if (options) lines.push(`  ${''.padEnd(18)} ${options}`)
+    }
+  }
+  lines.push(
+    '',
+    'Storage: DATABASE_URL (PostgreSQL), REDIS_URL (Redis), else node:sqlite in LATCHKEY_DATA_DIR (./.latchkey),',
+    'the same stores the running identity provider uses.',
+  )
+  return lines.join('\n')
+}
+
+/**
+ * Runs one CLI invocation and returns its exit code: 0 done, 1 refused (bad value, missing
+ * account, unreachable store), 2 usage error.
+ */
+export async function main(
+  argv: string[],
+  io: Io & { err(line: string): void },
+  env = process.env,
+): Promise<number> {
+  const [group, action, ...rest] = argv
+  if (!group || group === '--help' || group === '-h' || group === 'help') {
+    io.out(help())
+    return group ? 0 : 2
+  }
+  const command = COMMANDS[group]?.[action ?? '']
+  if (!command) {
+    io.err(`latchkey: unknown command "${[group, action].filter(Boolean).join(' ')}"\n\n${help()}`)
+    return 2
+  }
+  let values: Record<string, string | boolean | string[] | undefined>
+  try {
+    ;({ values } = parseArgs({
+      args: rest,
+      options: command.options,
+      strict: true,
+      allowPositionals: false,
+    }) as {
+      values: typeof values
+    })
+  } catch (error) {
+    io.err(`latchkey ${group} ${action}: ${(error as Error).message}`)
+    return 2
+  }
+  const stores = storesFromEnv(env)
+  try {
+    await command.run(createAdmin(stores), values, io)
+    return 0
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`latchkey ${group} ${action}: ${error.message}`)
+      return 2
+    }
+    const known =
+      error instanceof AccountError || (error as { code?: string }).code === 'ERR_STORE_UNAVAILABLE'
+    io.err(
+      `latchkey ${group} ${action}: ${known ? (error as Error).message : `unexpected error: ${(error as Error).message}`}`,
+    )
+    return 1
+  } finally {
+    await stores.close()
+  }
+}

@@ -1,0 +1,195 @@
+import { AccountError, type Admin } from '@latchkey/idp'
+
+/** A usage mistake: printed with the help line, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+export interface Io {
+  out(line: string): void
+  /** The whole of standard input, for secrets that must not travel in argv. */
+  stdin(): Promise<string>
+}
+
+type Values = Record<string, string | boolean | string[] | undefined>
+
+const one = (values: Values, name: string): string => {
+  const value = values[name]
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`)
+  return value
+}
+const many = (values: Values, name: string): string[] => {
+  const value = values[name]
+  return Array.isArray(value) ? value : typeof value === 'string' ? [value] : []
+}
+const table = (io: Io, rows: Record<string, unknown>[], json: boolean) => {
+  if (json) return io.out(JSON.stringify(rows, null, 2))
+  if (rows.length === 0) return io.out('(none)')
+  for (const row of rows) {
+    io.out(
+      Object.entries(row)
+        .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)
+        .join('  '),
+    )
+  }
+}
+
+export interface Command {
+  summary: string
+  options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; help: string }>
+  run(admin: Admin, values: Values, io: Io): Promise<void>
+}
+
+const username = { type: 'string', help: 'the account' } as const
+const json = { type: 'boolean', help: 'print JSON' } as const
+
+/** Every `latchkey <group> <action>` the CLI knows, with its options. */
+export const COMMANDS: Record<string, Record<string, Command>> = {
+  users: {
+    add: {
+      summary: 'create an account; the password is read from stdin',
+      options: {
+        username,
+        'password-stdin': {
+          type: 'boolean',
+          help: 'read the password from standard input (required)',
+        },
+        role: { type: 'string', multiple: true, help: 'a role, repeatable' },
+        email: { type: 'string', help: 'email address' },
+        name: { type: 'string', help: 'display name' },
+        'mfa-required': { type: 'boolean', help: 'require TOTP at sign-in' },
+      },
+      async run(admin, values, io) {
+        if (values['password-stdin'] !== true) {
+          throw new UsageError(
+            '--password-stdin is required: passwords are never taken from the command line',
+          )
+        }
+        const password = (await io.stdin()).replace(/\r?\n$/, '')
+        const account = await admin.accounts.add({
+          username: one(values, 'username'),
+          password,
+          roles: many(values, 'role'),
+          email: values.email as string | undefined,
+          name: values.name as string | undefined,
+          mfaRequired: values['mfa-required'] === true,
+        })
+        io.out(
+          `added user ${account.username} (${account.id}) roles=${account.roles.join(',') || '-'}`,
+        )
+      },
+    },
+    list: {
+      summary: 'list accounts',
+      options: { json },
+      async run(admin, values, io) {
+        const users = await admin.accounts.list()
+        table(
+          io,
+          users.map(({ id, username, email, roles, disabled, totpEnrolled }) => ({
+            username,
+            id,
+            email,
+            roles,
+            disabled,
+            totp: totpEnrolled,
+          })),
+          values.json === true,
+        )
+      },
+    },
+    disable: {
+      summary: 'disable an account and end its sessions',
+      options: { username },
+      async run(admin, values, io) {
+        await admin.disableAccount(one(values, 'username'))
+        io.out(`disabled ${values.username}; its sessions and grants are ended`)
+      },
+    },
+    enable: {
+      summary: 'enable a disabled account',
+      options: { username },
+      async run(admin, values, io) {
+        await admin.accounts.setDisabled(one(values, 'username'), false)
+        io.out(`enabled ${values.username}`)
+      },
+    },
+    'reset-mfa': {
+      summary: "remove an account's TOTP and recovery codes",
+      options: { username },
+      async run(admin, values, io) {
+        await admin.accounts.resetMfa(one(values, 'username'))
+        io.out(`reset MFA of ${values.username}`)
+      },
+    },
+  },
+  clients: {
+    add: {
+      summary: 'register an app (a backend) as an OIDC client',
+      options: {
+        id: { type: 'string', help: 'client id' },
+        secret: { type: 'string', help: 'client secret, at least 32 characters' },
+        'redirect-uri': { type: 'string', multiple: true, help: 'exact redirect URI, repeatable' },
+        'post-logout-redirect-uri': {
+          type: 'string',
+          multiple: true,
+          help: 'exact post-logout URI, repeatable',
+        },
+        'backchannel-logout-uri': { type: 'string', help: 'where logout tokens are posted' },
+        'third-party': { type: 'boolean', help: 'show the consent screen to users' },
+      },
+      async run(admin, values, io) {
+        const client = await admin.clients.add({
+          id: one(values, 'id'),
+          secret: one(values, 'secret'),
+          redirectUris: many(values, 'redirect-uri'),
+          postLogoutRedirectUris: many(values, 'post-logout-redirect-uri'),
+          backchannelLogoutUri: values['backchannel-logout-uri'] as string | undefined,
+          firstParty: values['third-party'] !== true,
+        })
+        io.out(`added client ${client.id} redirect_uris=${client.redirectUris.join(',')}`)
+      },
+    },
+    list: {
+      summary: 'list clients (secrets are never printed)',
+      options: { json },
+      async run(admin, values, io) {
+        table(
+          io,
+          (await admin.clients.list()) as unknown as Record<string, unknown>[],
+          values.json === true,
+        )
+      },
+    },
+    remove: {
+      summary: 'remove a client',
+      options: { id: { type: 'string', help: 'client id' } },
+      async run(admin, values, io) {
+        if (!(await admin.clients.remove(one(values, 'id'))))
+          throw new AccountError(`no client "${values.id}"`)
+        io.out(`removed client ${values.id}`)
+      },
+    },
+  },
+  keys: {
+    list: {
+      summary: 'list the published signing keys',
+      options: { json },
+      async run(admin, values, io) {
+        table(
+          io,
+          (await admin.keys.list()) as unknown as Record<string, unknown>[],
+          values.json === true,
+        )
+      },
+    },
+    rotate: {
+      summary: 'add a new signing key; the old one stays published until its tokens expire',
+      options: {},
+      async run(admin, _values, io) {
+        const key = await admin.keys.rotate()
+        io.out(`new signing key ${key.kid}; restart the IdP to sign with it`)
+      },
+    },
+  },
+}

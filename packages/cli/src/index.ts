@@ -1,0 +1,2 @@
+export { help, main } from './cli.ts'
+export { COMMANDS, type Io, UsageError } from './commands.ts'

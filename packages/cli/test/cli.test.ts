@@ -1,0 +1,142 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+
+const root = join(import.meta.dirname, '..', '..', '..')
+const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-cli-'))
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+
+/** Runs the real `latchkey` binary (as `npx latchkey` would) against a temp data dir. */
+function latchkey(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(root, 'packages/cli/src/bin.ts'), ...args], {
+      env: { PATH: process.env.PATH, LATCHKEY_DATA_DIR: dataDir },
+    })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d) => (out += d))
+    child.stderr.on('data', (d) => (err += d))
+    child.stdin.end(stdin)
+    child.on('close', (code) => resolve({ code: code ?? -1, out, err }))
+  })
+}
+
+describe('latchkey CLI', () => {
+  it('lists its commands with --help', async () => {
+    const { code, out } = await latchkey(['--help'])
+    expect(code).toBe(0)
+    for (const command of ['users add', 'clients add', 'keys rotate', 'users reset-mfa'])
+      expect(out).toContain(command)
+  })
+
+  it('adds a user with the password from stdin, never from argv, and lists it', async () => {
+    const added = await latchkey(
+      [
+        'users',
+        'add',
+        '--username',
+        'alice',
+        '--password-stdin',
+        '--role',
+        'ADMIN',
+        '--role',
+        'USER',
+      ],
+      'a long password\n',
+    )
+    expect(added).toMatchObject({ code: 0 })
+    expect(added.out).toContain('added user alice')
+    const listed = await latchkey(['users', 'list', '--json'])
+    expect(JSON.parse(listed.out)).toEqual([
+      expect.objectContaining({ username: 'alice', roles: ['ADMIN', 'USER'], disabled: false }),
+    ])
+    expect(listed.out).not.toContain('password')
+    const refused = await latchkey(['users', 'add', '--username', 'bob', '--password', 'x'])
+    expect(refused.code).toBe(2)
+  })
+
+  it('refuses a duplicate user and a short password with exit code 1 and a clear message', async () => {
+    expect(
+      await latchkey(
+        ['users', 'add', '--username', 'ALICE', '--password-stdin'],
+        'another long one',
+      ),
+    ).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('already exists'),
+    })
+    expect(
+      await latchkey(['users', 'add', '--username', 'carol', '--password-stdin'], 'short'),
+    ).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('8 to 128'),
+    })
+  })
+
+  it('disables and enables a user, and resets MFA', async () => {
+    expect((await latchkey(['users', 'disable', '--username', 'alice'])).code).toBe(0)
+    expect(JSON.parse((await latchkey(['users', 'list', '--json'])).out)[0].disabled).toBe(true)
+    expect((await latchkey(['users', 'enable', '--username', 'alice'])).code).toBe(0)
+    expect((await latchkey(['users', 'reset-mfa', '--username', 'alice'])).code).toBe(0)
+    expect((await latchkey(['users', 'disable', '--username', 'nobody'])).code).toBe(1)
+  })
+
+  it('adds, lists (without secrets) and removes clients with the contract options', async () => {
+    const secret = 's'.repeat(40)
+    const added = await latchkey([
+      'clients',
+      'add',
+      '--id',
+      'app',
+      '--secret',
+      secret,
+      '--redirect-uri',
+      'http://api.localhost:4001/auth/callback',
+      '--post-logout-redirect-uri',
+      'http://app.localhost:3000/',
+      '--backchannel-logout-uri',
+      'http://api.localhost:4001/auth/backchannel-logout',
+    ])
+    expect(added).toMatchObject({ code: 0 })
+    const listed = await latchkey(['clients', 'list', '--json'])
+    expect(JSON.parse(listed.out)).toEqual([
+      expect.objectContaining({
+        id: 'app',
+        redirectUris: ['http://api.localhost:4001/auth/callback'],
+      }),
+    ])
+    expect(listed.out).not.toContain(secret)
+    expect(
+      (
+        await latchkey([
+          'clients',
+          'add',
+          '--id',
+          'bad',
+          '--secret',
+          secret,
+          '--redirect-uri',
+          'javascript:alert(1)',
+        ])
+      ).code,
+    ).toBe(1)
+    expect((await latchkey(['clients', 'remove', '--id', 'app'])).code).toBe(0)
+    expect((await latchkey(['clients', 'remove', '--id', 'app'])).code).toBe(1)
+  })
+
+  it('lists and rotates signing keys, keeping the old key published', async () => {
+    const before = JSON.parse((await latchkey(['keys', 'list', '--json'])).out)
+    expect(before).toHaveLength(1)
+    expect((await latchkey(['keys', 'rotate'])).code).toBe(0)
+    const after = JSON.parse((await latchkey(['keys', 'list', '--json'])).out)
+    expect(after.map((k: { status: string }) => k.status)).toEqual(['signing', 'published'])
+    expect(after[1].kid).toBe(before[0].kid)
+  })
+
+  it('answers an unknown command or option with usage and exit code 2', async () => {
+    expect((await latchkey(['frobnicate'])).code).toBe(2)
+    expect((await latchkey(['users', 'add', '--nope'])).code).toBe(2)
+  })
+})

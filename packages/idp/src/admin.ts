@@ -1,0 +1,33 @@
+import type { Store } from '@latchkey/store'
+import { createAccounts } from './accounts/accounts.ts'
+import { createClients } from './clients.ts'
+import { createKeys, KEY_RETENTION_SECONDS } from './keys.ts'
+
+/** Published when an administrator disables an account, so the running IdP ends its sessions. */
+export const ACCOUNT_DISABLED = 'idp:account-disabled'
+
+/**
+ * The IdP's administration on its stores, without running the server: what the CLI uses.
+ * A running IdP on the same stores sees every change at once (clients and accounts are
+ * read per request); a disabled account's sessions are ended by the IdP on the pub/sub
+ * message, with back-channel logout to each app.
+ *
+ * @example
+ * const admin = createAdmin(storesFromEnv())
+ * await admin.accounts.add({ username: 'alice', password, roles: ['ADMIN'] })
+ */
+export function createAdmin(stores: { durable: Store; ephemeral: Store }, brandName = 'Latchkey') {
+  const accounts = createAccounts(stores.durable, stores.ephemeral, brandName)
+  return {
+    accounts,
+    clients: createClients(stores.durable),
+    keys: createKeys(stores.durable, KEY_RETENTION_SECONDS),
+    async disableAccount(username: string) {
+      const account = await accounts.setDisabled(username, true)
+      await stores.ephemeral.publish(ACCOUNT_DISABLED, account.id)
+      return account
+    },
+  }
+}
+
+export type Admin = ReturnType<typeof createAdmin>

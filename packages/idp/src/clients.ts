@@ -1,0 +1,87 @@
+import type { Store } from '@latchkey/store'
+import type { AdapterPayload } from 'oidc-provider'
+import { z } from 'zod'
+import { AccountError } from './accounts/accounts.ts'
+
+export interface ClientRecord {
+  id: string
+  secret: string
+  redirectUris: string[]
+  postLogoutRedirectUris: string[]
+  backchannelLogoutUri?: string
+  /** First-party clients skip the consent screen. @default true */
+  firstParty: boolean
+  createdAt: string
+}
+
+export type NewClient = Omit<ClientRecord, 'createdAt' | 'firstParty' | 'postLogoutRedirectUris'> &
+  Partial<Pick<ClientRecord, 'firstParty' | 'postLogoutRedirectUris'>>
+
+const NS = 'clients'
+
+// Redirect URIs are compared as exact strings (RFC 9700 §4.1.3), so they must be absolute,
+// without fragment (RFC 6749 §3.1.2), http(s) only.
+const uri = z.url({ protocol: /^https?$/ }).refine((u) => !u.includes('#'), 'no fragment allowed')
+
+const schema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9._-]{2,64}$/, 'client id: 2-64 letters, digits, . _ -'),
+  secret: z.string().min(32, 'client secret: at least 32 characters').max(256),
+  redirectUris: z.array(uri).min(1, 'at least one --redirect-uri'),
+  postLogoutRedirectUris: z.array(uri).default([]),
+  backchannelLogoutUri: uri.optional(),
+  firstParty: z.boolean().default(true),
+})
+
+/** What oidc-provider needs to know of a client (OIDC Dynamic Client Registration §2 names). */
+export function toMetadata(client: ClientRecord): AdapterPayload {
+  return {
+    client_id: client.id,
+    client_secret: client.secret,
+    redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    id_token_signed_response_alg: 'ES256',
+    ...(client.backchannelLogoutUri && {
+      backchannel_logout_uri: client.backchannelLogoutUri,
+      backchannel_logout_session_required: true,
+    }),
+    'urn:latchkey:first_party': client.firstParty,
+  }
+}
+
+/**
+ * Registered clients, in the durable store so the CLI can add one while the IdP runs: the
+ * IdP reads them per request through its adapter, no restart needed.
+ */
+export function createClients(durable: Store) {
+  return {
+    async add(input: NewClient): Promise<ClientRecord> {
+      const parsed = schema.safeParse(input)
+      if (!parsed.success)
+        throw new AccountError(parsed.error.issues.map((i) => i.message).join('; '))
+      const client: ClientRecord = { ...parsed.data, createdAt: new Date().toISOString() }
+      if (!(await durable.add(NS, client.id, client))) {
+        throw new AccountError(`a client "${client.id}" already exists`)
+      }
+      return client
+    },
+    find(id: string): Promise<ClientRecord | undefined> {
+      return durable.get<ClientRecord>(NS, id)
+    },
+    async list(): Promise<Omit<ClientRecord, 'secret'>[]> {
+      const all = await durable.list<ClientRecord>(NS)
+      return all
+        .map(({ value: { secret: _s, ...client } }) => client)
+        .sort((a, b) => a.id.localeCompare(b.id))
+    },
+    async remove(id: string): Promise<boolean> {
+      const exists = await durable.get(NS, id)
+      await durable.delete(NS, id)
+      return exists !== undefined
+    },
+  }
+}
+
+export type Clients = ReturnType<typeof createClients>

@@ -1,0 +1,228 @@
+import { randomBytes } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Store } from '@latchkey/store'
+import Provider from 'oidc-provider'
+import type { Logger } from 'pino'
+import { accountApi } from './account_api.ts'
+import type { Accounts } from './accounts/accounts.ts'
+import { ACCOUNT_DISABLED, createAdmin } from './admin.ts'
+import { createAudit } from './audit.ts'
+import { type Clients, toMetadata } from './clients.ts'
+import { cookieKeys, type Keys } from './keys.ts'
+import { sendHtml, sendJson } from './lib/http.ts'
+import { revokeGrantRecords, storeAdapter } from './provider/adapter.ts'
+import { providerConfiguration } from './provider/configuration.ts'
+import { interactionRoutes } from './screens/interactions.ts'
+import { messagePage } from './screens/pages.ts'
+import { STYLESHEET } from './screens/stylesheet.ts'
+import { createSessions, type Sessions } from './sessions.ts'
+import { createThrottle, THROTTLE_DEFAULTS, type ThrottleSettings } from './throttle.ts'
+
+export interface IdentityProviderOptions {
+  /** The issuer identifier, exactly as clients will compare it (OIDC Discovery §3). */
+  issuer: string
+  stores: { durable: Store; ephemeral: Store }
+  /** Audit events and errors. Never receives tokens, passwords or codes. */
+  logger?: Logger
+  /** Authorization-code lifetime, seconds (RFC 9700 §4.2.1: short). @default 60 */
+  authorizationCodeTtl?: number
+  /** Access-token lifetime, seconds. @default 900 */
+  accessTokenTtl?: number
+  /** Refresh-token idle lifetime, seconds. @default 604800 (7 days) */
+  refreshTokenIdleTtl?: number
+  /** Refresh-token absolute lifetime, seconds. @default 2592000 (30 days) */
+  refreshTokenAbsoluteTtl?: number
+  /** SSO session idle timeout, seconds. @default 86400 */
+  sessionIdleTtl?: number
+  /** SSO session absolute timeout, seconds. @default 1209600 (14 days) */
+  sessionAbsoluteTtl?: number
+  branding?: { name?: string }
+  throttle?: Partial<ThrottleSettings>
+  /** Used for back-channel logout calls. @default globalThis.fetch */
+  fetch?: typeof fetch
+}
+
+export interface IdentityProvider {
+  /** The `node:http` request listener. */
+  handler(req: IncomingMessage, res: ServerResponse): void
+  accounts: Accounts
+  clients: Clients
+  keys: Keys
+  sessions: Sessions
+  /** Disables an account and ends every one of its sessions and grants. */
+  disableAccount(username: string): Promise<void>
+  /** Stops listening to the stores (the caller closes the stores and the HTTP server). */
+  close(): Promise<void>
+  provider: Provider
+}
+
+const DEFAULTS = {
+  authorizationCodeTtl: 60,
+  accessTokenTtl: 900,
+  refreshTokenIdleTtl: 7 * 86_400,
+  refreshTokenAbsoluteTtl: 30 * 86_400,
+  sessionIdleTtl: 86_400,
+  sessionAbsoluteTtl: 14 * 86_400,
+} as const
+
+/**
+ * Creates the Latchkey identity provider: OpenID Connect on oidc-provider, with accounts,
+ * TOTP, screens, storage and keys of our own.
+ *
+ * @example
+ * const idp = await createIdentityProvider({ issuer: 'http://idp.localhost:4000', stores: storesFromEnv() })
+ * http.createServer(idp.handler).listen(4000)
+ */
+export async function createIdentityProvider(
+  options: IdentityProviderOptions,
+): Promise<IdentityProvider> {
+  const { issuer, stores, logger } = options
+  const { durable, ephemeral } = stores
+  const settings = {
+    ...DEFAULTS,
+    ...Object.fromEntries(
+      Object.entries(options).filter(([k, v]) => k in DEFAULTS && v !== undefined),
+    ),
+    brandName: options.branding?.name ?? 'Latchkey',
+    fetch: options.fetch ?? globalThis.fetch,
+  } as typeof DEFAULTS & { brandName: string; fetch: typeof fetch }
+  const audit = createAudit(logger)
+  const { accounts, clients, keys } = createAdmin(stores, settings.brandName)
+  const signing = await keys.active()
+  const cookieSecrets = await cookieKeys(durable)
+
+  const Adapter = storeAdapter(ephemeral, async (id) => {
+    const client = await clients.find(id)
+    return client && toMetadata(client)
+  })
+  const provider = new Provider(
+    issuer,
+    providerConfiguration(settings, signing, cookieSecrets, accounts, Adapter),
+  )
+  // The IdP's cookies are always Secure — also on http://*.localhost in development, which
+  // browsers treat as a secure context. Koa refuses a Secure cookie on a plain connection
+  // unless each context's cookie jar is told the transport is trusted (TLS usually ends at
+  // a proxy in front of the IdP).
+  const createContext = provider.createContext.bind(provider)
+  provider.createContext = (req, res) => {
+    const ctx = createContext(req, res)
+    ctx.cookies.secure = true
+    return ctx
+  }
+  provider.use(async (ctx, next) => {
+    // RP-initiated logout ends the SSO session; Latchkey also revokes every grant made in it,
+    // so no app keeps a working refresh token (single logout, OIDC RP-Initiated Logout §2).
+    const ending = ctx.method === 'POST' && ctx.path === '/session/end/confirm'
+    const before = ending ? await provider.Session.get(ctx) : undefined
+    await next()
+    if (before?.accountId && !(await ephemeral.get('oidc:Session', before.jti))) {
+      for (const { grantId } of Object.values(before.authorizations ?? {})) {
+        if (grantId) await revokeGrantRecords(ephemeral, grantId)
+      }
+    }
+    const session = ctx.oidc?.session
+    if (session?.accountId) {
+      await ephemeral.add(
+        'session-meta',
+        session.uid,
+        { userAgent: ctx.get('user-agent').slice(0, 256) },
+        { ttl: settings.sessionAbsoluteTtl },
+      )
+    }
+  })
+  provider.on('grant.error', (_ctx, error: Error & { error_description?: string }) => {
+    // RFC 9700 §4.14.2: a rotated refresh token came back — someone holds a stolen copy.
+    if (error.error_description === 'refresh token already used') {
+      audit('refresh_token.reuse_detected', { severity: 'security' })
+    }
+  })
+  provider.on('grant.revoked', (ctx, grantId) =>
+    audit('grant.revoked', { grantId, clientId: ctx.oidc?.client?.clientId }),
+  )
+  provider.on('end_session.success', (ctx) =>
+    audit('logout', { accountId: ctx.oidc?.session?.accountId }),
+  )
+  provider.on('server_error', (_ctx, error) =>
+    logger?.error(
+      { err: { name: error.name, message: error.message, stack: error.stack } },
+      'server_error',
+    ),
+  )
+
+  const sessions = createSessions(provider, ephemeral, audit)
+  const onDisabled = async (accountId: string) => {
+    const ended = await sessions.endAll(accountId)
+    audit('account.disabled', { accountId, sessionsEnded: ended })
+  }
+  const unsubscribe = await ephemeral.subscribe(ACCOUNT_DISABLED, (accountId) => {
+    onDisabled(accountId).catch((error: Error) =>
+      logger?.error({ err: { message: error.message } }, 'ending sessions failed'),
+    )
+  })
+  const throttle = createThrottle(ephemeral, { ...THROTTLE_DEFAULTS, ...options.throttle })
+  const formKey = await (async () => {
+    await durable.add('config', 'form-key', randomBytes(32).toString('base64url'))
+    return (await durable.get<string>('config', 'form-key')) ?? ''
+  })()
+  const handleInteraction = interactionRoutes({
+    provider,
+    accounts,
+    ephemeral,
+    throttle,
+    audit,
+    brand: settings.brandName,
+    formKey,
+  })
+  const publicKeys = signing.map(({ jwk: { d: _d, ...publicJwk } }) => publicJwk)
+  const handleAccount = accountApi(issuer, publicKeys, sessions, audit)
+  const callback = provider.callback()
+
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/'
+    const ours = async () => {
+      if (path === '/assets/latchkey.css') {
+        res.writeHead(200, {
+          'content-type': 'text/css; charset=utf-8',
+          'cache-control': 'public, max-age=3600',
+        })
+        res.end(STYLESHEET)
+        return true
+      }
+      return (await handleInteraction(req, res, path)) || (await handleAccount(req, res, path))
+    }
+    ours()
+      .then((handled) => {
+        if (!handled) callback(req, res)
+      })
+      .catch((error: Error & { code?: string }) => {
+        const unavailable = error.code === 'ERR_STORE_UNAVAILABLE'
+        logger?.error({ err: { name: error.name, message: error.message } }, 'request failed')
+        if (res.headersSent) return res.end()
+        if (path.startsWith('/account/')) {
+          return sendJson(res, unavailable ? 503 : 500, {
+            error: unavailable ? 'store_unavailable' : 'server_error',
+            message: 'try again later',
+          })
+        }
+        sendHtml(
+          res,
+          unavailable ? 503 : 500,
+          messagePage(settings.brandName, 'Something went wrong', 'Please try again in a moment.'),
+        )
+      })
+  }
+
+  return {
+    handler,
+    accounts,
+    clients,
+    keys,
+    sessions,
+    provider,
+    async disableAccount(username) {
+      const account = await accounts.setDisabled(username, true)
+      await onDisabled(account.id)
+    },
+    close: unsubscribe,
+  }
+}

@@ -1,0 +1,17 @@
+export type {
+  Account,
+  Accounts,
+  AccountView,
+  NewAccount,
+  TotpEnrolment,
+} from './accounts/accounts.ts'
+export { AccountError } from './accounts/accounts.ts'
+export { ACCOUNT_DISABLED, type Admin, createAdmin } from './admin.ts'
+export type { ClientRecord, Clients, NewClient } from './clients.ts'
+export {
+  createIdentityProvider,
+  type IdentityProvider,
+  type IdentityProviderOptions,
+} from './identity_provider.ts'
+export type { KeyInfo, Keys } from './keys.ts'
+export type { SessionInfo, Sessions } from './sessions.ts'

@@ -1,0 +1,98 @@
+import type { Store } from '@latchkey/store'
+import type { Adapter, AdapterPayload } from 'oidc-provider'
+
+// Records that belong to a grant: revoking the grant (logout, reuse detection, disable) must
+// remove every one of them (RFC 9700 §4.14.2: revoke the whole family on refresh-token reuse).
+const GRANTABLE = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+])
+
+/** Where each account's live IdP sessions are indexed, for the account API and `disable`. */
+export const sessionsOf = (accountId: string) => `oidc:sessions-of:${accountId}`
+
+/** Removes every record issued under a grant, and the grant itself. */
+export async function revokeGrantRecords(store: Store, grantId: string): Promise<void> {
+  const members = await store.list(`oidc:grant:${grantId}`)
+  await Promise.all(
+    members.map(({ key }) => {
+      const split = key.indexOf(':')
+      return Promise.all([
+        store.delete(`oidc:${key.slice(0, split)}`, key.slice(split + 1)),
+        store.delete(`oidc:grant:${grantId}`, key),
+      ])
+    }),
+  )
+  await store.delete('oidc:Grant', grantId)
+}
+
+/**
+ * The oidc-provider adapter on a Latchkey `Store`: protocol records (sessions, interactions,
+ * codes, tokens, grants) in the ephemeral store with their own expiry. Clients are not
+ * stored here: see `clients.ts`, which serves them from the durable store.
+ */
+export function storeAdapter(
+  store: Store,
+  findClient: (id: string) => Promise<AdapterPayload | undefined>,
+) {
+  return class StoreAdapter implements Adapter {
+    readonly name: string
+    readonly ns: string
+
+    constructor(name: string) {
+      this.name = name
+      this.ns = `oidc:${name}`
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      const ttl = expiresIn > 0 ? { ttl: expiresIn } : undefined
+      if (GRANTABLE.has(this.name) && payload.grantId) {
+        await store.set(`oidc:grant:${payload.grantId}`, `${this.name}:${id}`, 1, ttl)
+      }
+      // Grants outlive sessions (refresh tokens do): disabling an account must find them too.
+      if (this.name === 'Grant' && payload.accountId) {
+        await store.set(`oidc:grants-of:${payload.accountId}`, id, 1, ttl)
+      }
+      if (this.name === 'Session') {
+        if (payload.uid) await store.set('oidc:session-uid', payload.uid, id, ttl)
+        if (payload.accountId) {
+          await store.set(sessionsOf(payload.accountId), id, 1, ttl)
+        }
+      }
+      await store.set(this.ns, id, payload, ttl)
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      if (this.name === 'Client') return findClient(id)
+      return store.get<AdapterPayload>(this.ns, id)
+    }
+
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      const id = await store.get<string>('oidc:session-uid', uid)
+      return id === undefined ? undefined : this.find(id)
+    }
+
+    async findByUserCode(): Promise<undefined> {
+      return undefined // the device flow is not enabled
+    }
+
+    async consume(id: string): Promise<void> {
+      const payload = await store.get<AdapterPayload>(this.ns, id)
+      if (!payload) return
+      const remaining = payload.exp ? payload.exp - Math.floor(Date.now() / 1000) : undefined
+      const ttl = remaining && remaining > 0 ? { ttl: remaining } : undefined
+      await store.set(this.ns, id, { ...payload, consumed: Math.floor(Date.now() / 1000) }, ttl)
+    }
+
+    async destroy(id: string): Promise<void> {
+      await store.delete(this.ns, id)
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await revokeGrantRecords(store, grantId)
+    }
+  }
+}

@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { mkdtempSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { memoryStore, postgresStore, redisStore, type Store, sqliteStore } from '@latchkey/store'
+import * as oidc from 'openid-client'
+import { generateSync } from 'otplib'
+import { pino } from 'pino'
+import {
+  createIdentityProvider,
+  type IdentityProvider,
+  type IdentityProviderOptions,
+} from '../src/index.ts'
+
+export interface TestIdp {
+  idp: IdentityProvider
+  stores: { durable: Store; ephemeral: Store }
+  issuer: string
+  server: Server
+  close(): Promise<void>
+}
+
+export const CLIENT_SECRET = 'test-secret-0123456789abcdef0123456789'
+
+/** Starts a real IdP over HTTP on a random port (the issuer needs the port, so listen first). */
+export async function startIdp(
+  options: Partial<IdentityProviderOptions> & {
+    stores?: { durable: Store; ephemeral: Store }
+  } = {},
+): Promise<TestIdp> {
+  let handler: IdentityProvider['handler'] | undefined
+  const server = createServer((req, res) => handler?.(req, res))
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const stores = options.stores ?? { durable: memoryStore(), ephemeral: memoryStore() }
+  const logger = process.env.LATCHKEY_TEST_LOG ? pino({ level: 'debug' }) : undefined
+  const idp = await createIdentityProvider({ logger, ...options, issuer, stores })
+  handler = idp.handler
+  return {
+    idp,
+    stores,
+    issuer,
+    server,
+    async close() {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
+
+/** A receiver for back-channel logout POSTs. */
+export async function startReceiver() {
+  const tokens: string[] = []
+  const server = createServer(async (req, res) => {
+    let body = ''
+    for await (const chunk of req) body += chunk
+    tokens.push(new URLSearchParams(body).get('logout_token') ?? '')
+    res.writeHead(200).end()
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/backchannel`,
+    tokens,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  }
+}
+
+export { HttpBrowser as Browser } from '../../../test/support/http_browser.ts'
+
+import type { HttpBrowser as Browser } from '../../../test/support/http_browser.ts'
+
+export interface RelyingParty {
+  config: oidc.Configuration
+  redirectUri: string
+  clientId: string
+}
+
+/** Registers a client at the IdP and discovers it with openid-client, the real RP. */
+export async function relyingParty(
+  t: TestIdp,
+  clientId: string,
+  extra: { backchannelLogoutUri?: string; firstParty?: boolean } = {},
+): Promise<RelyingParty> {
+  const redirectUri = `https://${clientId}.example/auth/callback`
+  await t.idp.clients.add({
+    id: clientId,
+    secret: CLIENT_SECRET,
+    redirectUris: [redirectUri],
+    postLogoutRedirectUris: [`https://${clientId}.example/`],
+    ...extra,
+  })
+  const config = await oidc.discovery(new URL(t.issuer), clientId, CLIENT_SECRET, undefined, {
+    execute: [oidc.allowInsecureRequests],
+  })
+  return { config, redirectUri, clientId }
+}
+
+export interface LoginOptions {
+  username: string
+  password: string
+  totpSecret?: string
+  extraParams?: Record<string, string>
+}
+
+/** Runs the authorization code flow with PKCE through the IdP's screens. */
+export async function login(rp: RelyingParty, browser: Browser, options: LoginOptions) {
+  const verifier = oidc.randomPKCECodeVerifier()
+  const state = oidc.randomState()
+  const nonce = oidc.randomNonce()
+  const url = oidc.buildAuthorizationUrl(rp.config, {
+    redirect_uri: rp.redirectUri,
+    scope: 'openid profile email offline_access',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+    ...options.extraParams,
+  })
+  let page = await browser.follow(url.href, rp.redirectUri)
+  if (!page.url.startsWith(rp.redirectUri)) {
+    page = await browser.submit(
+      page,
+      { username: options.username, password: options.password },
+      rp.redirectUri,
+    )
+  }
+  if (!page.url.startsWith(rp.redirectUri) && options.totpSecret) {
+    page = await browser.submit(
+      page,
+      { code: generateSync({ secret: options.totpSecret }) },
+      rp.redirectUri,
+    )
+  }
+  if (!page.url.startsWith(rp.redirectUri)) {
+    throw new Error(`login did not reach the client: ${page.url} ${page.response.status}`)
+  }
+  const tokens = await oidc.authorizationCodeGrant(rp.config, new URL(page.url), {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+    expectedNonce: nonce,
+  })
+  return { tokens, callbackUrl: page.url, verifier, state, nonce }
+}
+
+type StoreKind = 'memory' | 'sqlite' | 'postgres+redis'
+
+/**
+ * The stores the IdP runs on: every protocol test runs against each. PostgreSQL and Redis are
+ * the real services (unique table and key prefix per run; records expire on their own).
+ */
+export const STORE_KINDS: StoreKind[] = ['memory', 'sqlite', 'postgres+redis']
+
+export function storesFor(kind: StoreKind): { durable: Store; ephemeral: Store } {
+  const run = randomBytes(6).toString('hex')
+  if (kind === 'memory') return { durable: memoryStore(), ephemeral: memoryStore() }
+  if (kind === 'sqlite') {
+    const store = sqliteStore({
+      path: join(mkdtempSync(join(tmpdir(), 'latchkey-idp-')), 'latchkey.db'),
+    })
+    return { durable: store, ephemeral: store }
+  }
+  return {
+    durable: postgresStore({
+      url: process.env.LATCHKEY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+      table: `idp_test_${run}`,
+    }),
+    ephemeral: redisStore({
+      url: process.env.LATCHKEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      prefix: `latchkey-idp-test:${run}:`,
+    }),
+  }
+}

@@ -1,0 +1,53 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { errorResponse } from '../errors.ts'
+import type { AuthContext, Latchkey } from '../latchkey.ts'
+import { decorateNode, sendResponse, toRequest } from './node_bridge.ts'
+
+/**
+ * `node:http`: answers the `/auth/*` endpoints itself and resolves `true`; for other requests
+ * adds the CORS grant and resolves `false`, leaving the response to the app.
+ *
+ * @example
+ * const auth = createLatchkey(options)
+ * const latchkey = nodeHandler(auth)
+ * http.createServer(async (req, res) => {
+ *   if (await latchkey(req, res)) return
+ *   const user = await authenticateNode(auth, req, res)
+ *   if (user) res.end(JSON.stringify(user))
+ * })
+ */
+export function nodeHandler(auth: Latchkey) {
+  return async function latchkey(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const request = toRequest(req)
+    const response = await auth.handle(request)
+    if (response) {
+      await sendResponse(res, response)
+      return true
+    }
+    decorateNode(auth.decorate, request, res)
+    return false
+  }
+}
+
+/**
+ * Authenticates a request (and checks CSRF on unsafe methods); on failure writes the coded
+ * JSON error and resolves `undefined`.
+ */
+export async function authenticateNode(
+  auth: Latchkey,
+  req: IncomingMessage,
+  res: ServerResponse,
+  role?: string,
+): Promise<AuthContext | undefined> {
+  const request = toRequest(req)
+  try {
+    const user = await auth.authenticate(request)
+    await auth.checkCsrf(request, user)
+    if (role && !user.roles.includes(role))
+      throw new (await import('../errors.ts')).Forbidden(`requires role ${role}`)
+    return user
+  } catch (error) {
+    await sendResponse(res, errorResponse(error))
+    return undefined
+  }
+}

@@ -1,0 +1,16 @@
+export type { CookieAttributes } from './cookies.ts'
+export {
+  AuthError,
+  CsrfFailed,
+  errorResponse,
+  Forbidden,
+  IdpUnavailable,
+  InvalidRequest,
+  InvalidToken,
+  StoreUnavailable,
+  TokenExpired,
+  Unauthenticated,
+} from './errors.ts'
+export { type AuthContext, createLatchkey, type Latchkey } from './latchkey.ts'
+export type { CookieNames, LatchkeyOptions } from './options.ts'
+export type { AccessClaims } from './verify.ts'

@@ -1,0 +1,379 @@
+import { createRemoteJWKSet, customFetch, jwtVerify } from 'jose'
+import { parseCookies, serializeCookie } from './cookies.ts'
+import { cors } from './cors.ts'
+import { csrf, isUnsafe } from './csrf.ts'
+import {
+  AuthError,
+  errorResponse,
+  Forbidden,
+  InvalidRequest,
+  InvalidToken,
+  TokenExpired,
+  Unauthenticated,
+} from './errors.ts'
+import { idpClient, type TokenSet } from './idp_client.ts'
+import { digest, randomId, sealer } from './lib/crypto.ts'
+import { type CookieNames, type LatchkeyOptions, resolveOptions } from './options.ts'
+import { refresher } from './refresh.ts'
+import { safeReturnTo } from './return_to.ts'
+import { revocationList } from './revocation.ts'
+import { type AccessClaims, createVerifier, type Verifier } from './verify.ts'
+
+/** Who is calling: the same shape in cookie and session mode. */
+export interface AuthContext {
+  sub: string
+  sid?: string
+  roles: string[]
+  email?: string
+  name?: string
+  /** When the access token expires, epoch seconds. */
+  expiresAt: number
+  claims: AccessClaims
+  /** The verified access token, for calling other APIs on the user's behalf. Never send it to the browser. */
+  accessToken: string
+}
+
+export interface Latchkey {
+  /** Answers the `/auth/*` endpoints and CORS preflights; `undefined` for any other request. */
+  handle(request: Request): Promise<Response | undefined>
+  /** The caller's identity, or a coded `AuthError` (401 unauthenticated/token_expired/invalid_token, 503). */
+  authenticate(request: Request): Promise<AuthContext>
+  /** CORS headers for the app's own responses to cross-origin frontends. */
+  decorate(request: Request, headers: Headers): void
+  /** Refuses unsafe requests without a valid CSRF token (for the app's own POST/PUT/PATCH/DELETE routes). */
+  checkCsrf(request: Request, auth: AuthContext): Promise<void>
+  readonly options: { mode: 'cookie' | 'session'; cookieNames: CookieNames }
+}
+
+interface SessionRecord {
+  tokens: TokenSet
+  sid: string
+}
+
+const toAuth = (claims: AccessClaims, accessToken: string): AuthContext => ({
+  sub: claims.sub,
+  sid: claims.sid,
+  roles: Array.isArray(claims.roles) ? claims.roles.filter((r) => typeof r === 'string') : [],
+  email: claims.email,
+  name: claims.name,
+  expiresAt: claims.exp,
+  claims,
+  accessToken,
+})
+
+/**
+ * Creates the backend half of Latchkey: the login/callback/refresh/logout endpoints, the
+ * cookies, CSRF and CORS rules and access-token verification, on the Fetch API. Framework
+ * adapters (`@latchkey/server/express`, `/fastify`, `/hono`, `/node`) only translate to it.
+ *
+ * @example
+ * const auth = createLatchkey({ issuer, clientId, clientSecret, redirectUri, secrets: [process.env.SECRET] })
+ * export default { fetch: async (req) => (await auth.handle(req)) ?? app(req) }
+ */
+export function createLatchkey(options: LatchkeyOptions): Latchkey {
+  const o = resolveOptions(options)
+  const { store, names, attributes } = o
+  const seal = sealer(o.secrets)
+  const idp = idpClient(o)
+  const guard = csrf(o.secrets, new Set([o.ownOrigin, ...o.origins]))
+  const corsPolicy = cors(o.origins)
+  const revoked = revocationList(store, Math.max(o.attributes.access.maxAge, 3600))
+  const refresh = refresher(store, seal, o.refreshGraceSeconds, (token) => idp.refresh(token))
+  const cookieNames = Object.values(names)
+
+  let verifier: Promise<Verifier> | undefined
+  const verify = () => {
+    verifier ??= idp.metadata().then((m) =>
+      createVerifier({
+        issuer: o.issuer,
+        audience: o.audience,
+        jwksUri: m.jwks_uri ?? '',
+        clockTolerance: o.clockToleranceSeconds,
+        fetch: o.fetch,
+      }),
+    )
+    verifier.catch(() => {
+      verifier = undefined
+    })
+    return verifier
+  }
+
+  const cookiesOf = (request: Request) => parseCookies(request.headers.get('cookie'), cookieNames)
+  const setCookie = (headers: Headers, kind: keyof CookieNames, value: string, maxAge?: number) =>
+    headers.append(
+      'set-cookie',
+      serializeCookie(names[kind], value, {
+        ...attributes[kind],
+        maxAge: maxAge ?? attributes[kind].maxAge,
+      }),
+    )
+  const clearCookie = (headers: Headers, kind: keyof CookieNames) => setCookie(headers, kind, '', 0)
+
+  // Session records are keyed by a digest of the cookie, so the store never holds a live id.
+  const sessionKey = (id: string) => digest(id)
+  const loadSession = async (id: string | undefined) => {
+    if (!id) return undefined
+    const sealed = await store.get<string>('session', sessionKey(id))
+    return sealed === undefined ? undefined : seal.open<SessionRecord>(sealed)
+  }
+  const saveSession = async (id: string, record: SessionRecord) => {
+    await store.set('session', sessionKey(id), seal.seal(record), {
+      ttl: attributes.session.maxAge,
+    })
+    await store.set(`session-of-sid:${record.sid}`, sessionKey(id), 1, {
+      ttl: attributes.session.maxAge,
+    })
+  }
+  // What logout needs in cookie mode, where the refresh cookie is scoped to /auth/refresh.
+  const saveGrant = (sid: string, tokens: TokenSet) =>
+    store.set(
+      'grant',
+      sid,
+      seal.seal({ refreshToken: tokens.refreshToken, idToken: tokens.idToken }),
+      {
+        ttl: attributes.refresh.maxAge,
+      },
+    )
+
+  const claimsOf = async (token: string, allowExpired = false) => {
+    const claims = await (await verify()).verify(token, { allowExpired })
+    await revoked.ready()
+    if (revoked.isRevoked(claims)) throw new InvalidToken('the session has ended')
+    return claims
+  }
+
+  async function authenticate(request: Request): Promise<AuthContext> {
+    const cookies = cookiesOf(request)
+    if (o.mode === 'session') {
+      const record = await loadSession(cookies.get(names.session))
+      if (!record) throw new Unauthenticated('sign in first')
+      return toAuth(await claimsOf(record.tokens.accessToken), record.tokens.accessToken)
+    }
+    const token = cookies.get(names.access)
+    if (!token) {
+      // The access cookie expires with its token; the CSRF cookie lives as long as the login,
+      // so its presence means "signed in, refresh" rather than "never signed in".
+      if (cookies.has(names.csrf)) throw new TokenExpired('the access token has expired')
+      throw new Unauthenticated('sign in first')
+    }
+    return toAuth(await claimsOf(token), token)
+  }
+
+  const issue = (headers: Headers, tokens: TokenSet, sid: string) => {
+    const token = guard.tokenFor(sid)
+    if (o.mode === 'cookie') {
+      setCookie(
+        headers,
+        'access',
+        tokens.accessToken,
+        Math.min(tokens.expiresIn, attributes.access.maxAge),
+      )
+      if (tokens.refreshToken) setCookie(headers, 'refresh', tokens.refreshToken)
+    }
+    setCookie(headers, 'csrf', token)
+    return token
+  }
+
+  const routes: Record<string, (request: Request, url: URL) => Promise<Response>> = {
+    async 'GET /auth/login'(_request, url) {
+      const returnTo = safeReturnTo(url.searchParams.get('returnTo'))
+      const tx = { state: randomId(), nonce: randomId(), verifier: randomId(), returnTo }
+      const id = randomId()
+      await store.set('login', id, seal.seal(tx), { ttl: attributes.transaction.maxAge })
+      const headers = new Headers({ location: await idp.authorizationUrl(tx) })
+      setCookie(headers, 'transaction', id)
+      return new Response(null, { status: 302, headers })
+    },
+
+    async 'GET /auth/callback'(request, url) {
+      const cookies = cookiesOf(request)
+      const id = cookies.get(names.transaction)
+      // Single use: the transaction is taken, so a replayed callback finds nothing.
+      const sealed = id ? await store.take<string>('login', id) : undefined
+      const tx = sealed
+        ? seal.open<{ state: string; nonce: string; verifier: string; returnTo: string }>(sealed)
+        : undefined
+      if (!tx)
+        throw new InvalidRequest(
+          'the login expired or was started in another browser; sign in again',
+        )
+      const tokens = await idp.exchange(url, tx)
+      const claims = await claimsOf(tokens.accessToken)
+      const sid = claims.sid ?? randomId(16)
+      const headers = new Headers({ location: new URL(tx.returnTo, `${o.appUrl}/`).href })
+      clearCookie(headers, 'transaction')
+      if (o.mode === 'session') {
+        // A fresh id at every login: a session id planted before login is worthless (fixation).
+        const old = cookies.get(names.session)
+        if (old) await store.delete('session', sessionKey(old))
+        const sessionId = randomId(32)
+        await saveSession(sessionId, { tokens, sid })
+        setCookie(headers, 'session', sessionId)
+      } else {
+        await saveGrant(sid, tokens)
+      }
+      issue(headers, tokens, sid)
+      return new Response(null, { status: 303, headers })
+    },
+
+    async 'POST /auth/refresh'(request) {
+      guard.checkOrigin(request)
+      const cookies = cookiesOf(request)
+      const headers = new Headers()
+      if (o.mode === 'session') {
+        const sessionId = cookies.get(names.session)
+        const record = await loadSession(sessionId)
+        if (!sessionId || !record?.tokens.refreshToken) throw new Unauthenticated('sign in first')
+        // The record is shared by every tab: tokens obtained within the grace window are the
+        // answer to this burst of refreshes, not a reason for another rotation.
+        const obtainedAt = record.tokens.expiresAt - record.tokens.expiresIn
+        const fresh = Date.now() / 1000 - obtainedAt < o.refreshGraceSeconds
+        const tokens = fresh ? record.tokens : await refresh(record.tokens.refreshToken)
+        if (!fresh) await saveSession(sessionId, { tokens, sid: record.sid })
+        return Response.json(
+          { expiresAt: tokens.expiresAt, csrfToken: issue(headers, tokens, record.sid) },
+          { headers },
+        )
+      }
+      const refreshToken = cookies.get(names.refresh)
+      if (!refreshToken) throw new Unauthenticated('sign in first')
+      const tokens = await refresh(refreshToken)
+      const claims = await claimsOf(tokens.accessToken)
+      const sid = claims.sid ?? ''
+      await saveGrant(sid, tokens)
+      return Response.json(
+        { expiresAt: tokens.expiresAt, csrfToken: issue(headers, tokens, sid) },
+        { headers },
+      )
+    },
+
+    async 'POST /auth/logout'(request) {
+      guard.checkOrigin(request)
+      const cookies = cookiesOf(request)
+      const sessionId = cookies.get(names.session)
+      const record = o.mode === 'session' ? await loadSession(sessionId) : undefined
+      const access = cookies.get(names.access)
+      const sid =
+        record?.sid ??
+        (access
+          ? (await (await verify()).verify(access, { allowExpired: true })).sid
+          : undefined) ??
+        guard.bindingOf(cookies.get(names.csrf))
+      guard.checkToken(request, cookies.get(names.csrf), sid)
+      const grant = record
+        ? record.tokens
+        : await store
+            .get<string>('grant', sid ?? '')
+            .then((s) => (s ? seal.open<Partial<TokenSet>>(s) : undefined))
+      // Revoke at the IdP (RFC 7009) so the refresh token is dead everywhere, not just here.
+      if (grant?.refreshToken) await idp.revoke(grant.refreshToken).catch(() => undefined)
+      if (sid) {
+        await revoked.revoke(`sid:${sid}`)
+        await store.delete('grant', sid)
+      }
+      if (sessionId) await store.delete('session', sessionKey(sessionId))
+      const headers = new Headers()
+      for (const kind of ['access', 'refresh', 'csrf', 'session'] as const)
+        clearCookie(headers, kind)
+      return Response.json(
+        { logoutUrl: (await idp.endSessionUrl(grant?.idToken)) ?? null },
+        { headers },
+      )
+    },
+
+    async 'GET /auth/me'(request) {
+      const auth = await authenticate(request)
+      const record =
+        o.mode === 'session' ? await loadSession(cookiesOf(request).get(names.session)) : undefined
+      return Response.json({
+        user: {
+          sub: auth.sub,
+          name: auth.name ?? null,
+          email: auth.email ?? null,
+          roles: auth.roles,
+        },
+        expiresAt: auth.expiresAt,
+        sessionExpiresAt: record ? record.tokens.expiresAt + attributes.session.maxAge : null,
+        csrfToken: guard.tokenFor(auth.sid ?? ''),
+      })
+    },
+
+    async 'POST /auth/backchannel-logout'(request) {
+      const form = await request.formData().catch(() => undefined)
+      const token = form?.get('logout_token')
+      if (typeof token !== 'string' || token.length > 8192)
+        throw new InvalidRequest('logout_token is required')
+      const jwks = createRemoteJWKSet(new URL((await idp.metadata()).jwks_uri ?? ''), {
+        [customFetch]: o.fetch,
+      })
+      // OIDC Back-Channel Logout 1.0 §2.6: signature, iss, aud, iat, typ, the event, no nonce.
+      const { payload } = await jwtVerify(token, jwks, {
+        issuer: o.issuer,
+        audience: o.clientId,
+        algorithms: ['ES256'],
+        typ: 'logout+jwt',
+        requiredClaims: ['iat', 'jti', 'events'],
+        maxTokenAge: '5 minutes',
+        clockTolerance: o.clockToleranceSeconds,
+      }).catch((error) => {
+        throw new InvalidRequest('invalid logout token', { cause: error })
+      })
+      const events = payload.events as Record<string, unknown> | undefined
+      if (
+        !events ||
+        typeof events['http://schemas.openid.net/event/backchannel-logout'] !== 'object'
+      ) {
+        throw new InvalidRequest('not a logout token')
+      }
+      if ('nonce' in payload || (!payload.sid && !payload.sub))
+        throw new InvalidRequest('invalid logout token')
+      // Each logout token is accepted once (§2.6 step 8: jti replay).
+      if (!(await store.add('logout-jti', String(payload.jti), 1, { ttl: 600 }))) {
+        throw new InvalidRequest('logout token replayed')
+      }
+      if (typeof payload.sid === 'string') {
+        await revoked.revoke(`sid:${payload.sid}`)
+        await store.delete('grant', payload.sid)
+        for (const { key } of await store.list(`session-of-sid:${payload.sid}`))
+          await store.delete('session', key)
+      } else {
+        await revoked.revoke(`sub:${payload.sub}`)
+      }
+      return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } })
+    },
+  }
+
+  async function handle(request: Request): Promise<Response | undefined> {
+    if (corsPolicy.isPreflight(request)) return corsPolicy.preflight(request)
+    const url = new URL(request.url)
+    const route = routes[`${request.method} ${url.pathname}`]
+    if (!route) return undefined
+    let response: Response
+    try {
+      response = await route(request, url)
+    } catch (error) {
+      response = errorResponse(error)
+    }
+    // Responses of a redirect or JSON are immutable once built: copy into fresh headers.
+    const headers = new Headers(response.headers)
+    headers.set('cache-control', 'no-store')
+    if (url.protocol === 'https:')
+      headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains')
+    corsPolicy.decorate(request, headers)
+    return new Response(response.body, { status: response.status, headers })
+  }
+
+  return {
+    handle,
+    authenticate,
+    decorate: corsPolicy.decorate,
+    async checkCsrf(request, auth) {
+      if (!isUnsafe(request.method)) return
+      guard.checkOrigin(request)
+      guard.checkToken(request, cookiesOf(request).get(names.csrf), auth.sid ?? '')
+    },
+    options: { mode: o.mode, cookieNames: names },
+  }
+}
+
+export { AuthError, errorResponse, Forbidden }

@@ -1,0 +1,136 @@
+import { memoryStore, type Store } from '@latchkey/store'
+import { type CookieAttributes, prefixFor } from './cookies.ts'
+
+export interface LatchkeyOptions {
+  /** The IdP's issuer identifier; its discovery document is fetched from it. */
+  issuer: string
+  clientId: string
+  clientSecret: string
+  /** This backend's callback, registered at the IdP, e.g. `http://api.localhost:4001/auth/callback`. */
+  redirectUri: string
+  /** Where relative `returnTo` paths and the post-login redirect resolve. @default the origin of `redirectUri` */
+  appUrl?: string
+  /** Where the IdP sends the browser after logout. @default `appUrl` + '/' */
+  postLogoutRedirectUri?: string
+  /** The access token's expected `aud`. @default clientId */
+  audience?: string
+  /** @default 'openid profile email offline_access' */
+  scope?: string
+  /** `cookie`: the access JWT in an HttpOnly cookie; `session`: an opaque id, tokens kept in the store. @default 'cookie' */
+  mode?: 'cookie' | 'session'
+  /** Login transactions, sessions, refresh coordination, revoked sessions. @default memoryStore() (one instance only) */
+  store?: Store
+  /** Keys for CSRF tokens and sealing tokens at rest: the first signs, all verify. At least 32 chars each. */
+  secrets: string[]
+  cors?: { origins: string[] }
+  cookies?: {
+    /** Share the cookies with subdomains; drops the `__Host-` prefix (RFC 6265bis §4.1.3.2). */
+    domain?: string
+    /** Only for plain-http development on hosts browsers don't treat as secure. @default true */
+    secure?: boolean
+    sameSite?: 'Strict' | 'Lax' | 'None'
+    /** @default 900 */
+    accessMaxAge?: number
+    /** @default 604800 */
+    refreshMaxAge?: number
+  }
+  /** How long concurrent refreshes of one refresh token share its result, seconds. @default 10 */
+  refreshGraceSeconds?: number
+  /** Accepted clock difference with the IdP, seconds (RFC 8725 §3.10 bounds it). @default 30 */
+  clockToleranceSeconds?: number
+  /** Used for every call to the IdP (discovery, JWKS, token). @default globalThis.fetch */
+  fetch?: typeof fetch
+}
+
+export interface CookieNames {
+  access: string
+  refresh: string
+  csrf: string
+  session: string
+  transaction: string
+}
+
+export type ResolvedOptions = Required<Omit<LatchkeyOptions, 'cors' | 'cookies' | 'fetch'>> & {
+  origins: Set<string>
+  ownOrigin: string
+  fetch: typeof fetch
+  names: CookieNames
+  attributes: Record<keyof CookieNames, Omit<CookieAttributes, 'maxAge'> & { maxAge: number }>
+}
+
+const fail = (message: string): never => {
+  throw new TypeError(`@latchkey/server: ${message}`)
+}
+
+/** Validates the options once, at start-up, and derives cookie names and attributes. */
+export function resolveOptions(options: LatchkeyOptions): ResolvedOptions {
+  for (const key of ['issuer', 'clientId', 'clientSecret', 'redirectUri'] as const) {
+    if (typeof options[key] !== 'string' || options[key] === '') fail(`${key} is required`)
+  }
+  if (
+    !Array.isArray(options.secrets) ||
+    options.secrets.length === 0 ||
+    options.secrets.some((s) => s.length < 32)
+  ) {
+    fail('secrets must be a non-empty array of strings of at least 32 characters')
+  }
+  const redirect = new URL(options.redirectUri)
+  const appUrl = (options.appUrl ?? redirect.origin).replace(/\/$/, '')
+  const c = options.cookies ?? {}
+  const secure = c.secure ?? true
+  const sameSite = c.sameSite ?? 'Lax'
+  // RFC 6265bis §4.1.2.7: browsers drop SameSite=None cookies that are not Secure.
+  if (sameSite === 'None' && !secure) fail('cookies.sameSite "None" requires Secure cookies')
+  const accessMaxAge = c.accessMaxAge ?? 900
+  const refreshMaxAge = c.refreshMaxAge ?? 604_800
+  const base = { secure, domain: c.domain }
+  const attributes = {
+    access: { ...base, httpOnly: true, sameSite, path: '/', maxAge: accessMaxAge },
+    // The refresh cookie goes only to the refresh endpoint, and never cross-site.
+    refresh: {
+      ...base,
+      httpOnly: true,
+      sameSite: 'Strict' as const,
+      path: '/auth/refresh',
+      maxAge: refreshMaxAge,
+    },
+    // Readable by the frontend's JavaScript: it echoes it in the X-CSRF-Token header.
+    csrf: { ...base, httpOnly: false, sameSite, path: '/', maxAge: refreshMaxAge },
+    session: { ...base, httpOnly: true, sameSite, path: '/', maxAge: refreshMaxAge },
+    transaction: {
+      ...base,
+      httpOnly: true,
+      sameSite: 'Lax' as const,
+      path: '/auth/callback',
+      maxAge: 600,
+    },
+  }
+  const name = (kind: keyof typeof attributes, baseName: string) =>
+    `${prefixFor(attributes[kind])}${baseName}`
+  return {
+    issuer: options.issuer,
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    redirectUri: options.redirectUri,
+    appUrl,
+    postLogoutRedirectUri: options.postLogoutRedirectUri ?? `${appUrl}/`,
+    audience: options.audience ?? options.clientId,
+    scope: options.scope ?? 'openid profile email offline_access',
+    mode: options.mode ?? 'cookie',
+    store: options.store ?? memoryStore(),
+    secrets: options.secrets,
+    refreshGraceSeconds: options.refreshGraceSeconds ?? 10,
+    clockToleranceSeconds: options.clockToleranceSeconds ?? 30,
+    fetch: options.fetch ?? globalThis.fetch,
+    origins: new Set((options.cors?.origins ?? []).map((o) => new URL(o).origin)),
+    ownOrigin: redirect.origin,
+    attributes,
+    names: {
+      access: name('access', 'access_token'),
+      refresh: name('refresh', 'refresh_token'),
+      csrf: name('csrf', 'csrf_token'),
+      session: name('session', 'session'),
+      transaction: name('transaction', 'latchkey_tx'),
+    },
+  }
+}

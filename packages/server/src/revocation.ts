@@ -1,0 +1,47 @@
+import type { Store } from '@latchkey/store'
+
+const CHANNEL = 'latchkey:revoked'
+const NS = 'revoked'
+
+/**
+ * Sessions ended by back-channel logout or logout, known to every backend instance at once:
+ * written to the store (for instances that start later) and published (for running ones).
+ * Checked on every request against memory only, so it costs nothing on the hot path.
+ * Entries live as long as an access token can (`ttl`), after which no token of theirs is valid.
+ */
+export function revocationList(store: Store, ttl: number) {
+  const local = new Map<string, number>() // "sid:x" | "sub:y" → revoked at (epoch s)
+  let ready: Promise<void> | undefined
+  const remember = (entry: string, at: number) => {
+    local.set(entry, at)
+    if (local.size > 100_000) local.delete(local.keys().next().value as string)
+  }
+  const start = () => {
+    ready ??= (async () => {
+      await store.subscribe(CHANNEL, (message) => {
+        const [entry = '', at = '0'] = message.split('|')
+        remember(entry, Number(at))
+      })
+      for (const { key, value } of await store.list<number>(NS)) remember(key, value)
+    })().catch((error) => {
+      ready = undefined
+      throw error
+    })
+    return ready
+  }
+  return {
+    ready: start,
+    async revoke(entry: `sid:${string}` | `sub:${string}`): Promise<void> {
+      const at = Math.floor(Date.now() / 1000)
+      remember(entry, at)
+      await store.set(NS, entry, at, { ttl })
+      await store.publish(CHANNEL, `${entry}|${at}`)
+    },
+    /** True when the token's session, or every session of its subject before it was issued, ended. */
+    isRevoked(claims: { sid?: string; sub: string; iat?: number }): boolean {
+      if (claims.sid && local.has(`sid:${claims.sid}`)) return true
+      const subAt = local.get(`sub:${claims.sub}`)
+      return subAt !== undefined && (claims.iat ?? 0) <= subAt
+    },
+  }
+}

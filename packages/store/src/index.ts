@@ -1,0 +1,7 @@
+export { guard, StoreUnavailableError } from './errors.ts'
+export { memoryStore } from './memory.ts'
+export { type OpenStoresOptions, openStores, type Stores, storesFromEnv } from './open.ts'
+export { type PostgresStoreOptions, postgresStore } from './postgres.ts'
+export { type RedisStoreOptions, redisStore } from './redis.ts'
+export { type SqliteStoreOptions, sqliteStore } from './sqlite.ts'
+export type { IncrementOptions, Store, StoreRecord, Unsubscribe, WriteOptions } from './types.ts'
