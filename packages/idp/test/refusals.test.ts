@@ -13,13 +13,13 @@ import {
 describe('identity provider: refusals', () => {
   let t: TestIdp
   let rp: RelyingParty
-  let _other: RelyingParty
+  let other: RelyingParty
   const password = 'correct horse battery staple'
 
   beforeAll(async () => {
     t = await startIdp({ authorizationCodeTtl: 1 })
     rp = await relyingParty(t, 'app')
-    _other = await relyingParty(t, 'other')
+    other = await relyingParty(t, 'other')
     await t.idp.accounts.add({ username: 'alice', password, roles: ['USER'] })
   })
   afterAll(() => t.close())
@@ -196,5 +196,15 @@ describe('identity provider: refusals', () => {
     await expect(
       oidc.refreshTokenGrant(rp.config, tokens.refresh_token ?? ''),
     ).rejects.toMatchObject({ error: 'invalid_grant' })
+  })
+
+  it('lets a client revoke and introspect only the tokens issued to it', async () => {
+    const { tokens } = await login(rp, new Browser(), { username: 'alice', password })
+    const refresh = tokens.refresh_token ?? ''
+    await expect(oidc.tokenRevocation(other.config, refresh)).rejects.toMatchObject({
+      error: 'invalid_request',
+    })
+    expect((await oidc.tokenIntrospection(other.config, refresh)).active).toBe(false)
+    expect((await oidc.tokenIntrospection(rp.config, refresh)).active).toBe(true)
   })
 })

@@ -27,6 +27,9 @@ export interface VerifierOptions {
   cacheSize?: number
 }
 
+/** RFC 8725 §3.1: the one algorithm access tokens may use; `none` and HMAC can never get in. */
+export const ACCESS_TOKEN_ALGORITHMS: readonly string[] = ['ES256']
+
 /**
  * Verifies access tokens without a round trip to the IdP (RFC 9068 §4, RFC 8725):
  * ES256 only (no `none`, no HMAC confusion), `typ: at+jwt`, exact `iss` and `aud`, `exp` and
@@ -36,8 +39,6 @@ export interface VerifierOptions {
  * A verified token is remembered (bounded LRU) so a repeated token skips the signature check;
  * each hit re-checks `exp`/`nbf`, so nothing is accepted a moment past its validity.
  */
-/** RFC 8725 §3.1: the one algorithm access tokens may use; `none` and HMAC can never get in. */
-export const ACCESS_TOKEN_ALGORITHMS: readonly string[] = ['ES256']
 
 export function createVerifier(options: VerifierOptions) {
   const { issuer, audience, clockTolerance, cacheSize = 10_000 } = options

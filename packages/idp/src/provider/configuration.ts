@@ -1,4 +1,4 @@
-import type { Configuration, KoaContextWithOIDC } from 'oidc-provider'
+import { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider'
 import type { Accounts } from '../accounts/accounts.ts'
 import type { SigningKey } from '../keys.ts'
 import { renderError, renderLoggedOut, renderLogout } from '../screens/protocol_pages.ts'
@@ -114,8 +114,19 @@ export function providerConfiguration(
       registration: { enabled: false },
       clientCredentials: { enabled: false },
       deviceFlow: { enabled: false },
-      revocation: { enabled: true },
-      introspection: { enabled: true },
+      // RFC 7009 §2.1 and RFC 7662 §2.1: a client revokes and introspects only the tokens
+      // issued to it; another client's token is refused (revocation) or reported inactive.
+      revocation: {
+        enabled: true,
+        allowedPolicy(_ctx, client, token) {
+          if (token.clientId === client.clientId) return true
+          throw new errors.InvalidRequest('client is not authorized to revoke the presented token')
+        },
+      },
+      introspection: {
+        enabled: true,
+        allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
+      },
       userinfo: { enabled: true },
       // OIDC Core §5.5: lets an app ask for amr/acr/auth_time in the ID token.
       claimsParameter: { enabled: true },
