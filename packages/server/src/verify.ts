@@ -36,10 +36,9 @@ export const ACCESS_TOKEN_ALGORITHMS: readonly string[] = ['ES256']
  * `nbf` with a bounded clock tolerance. Keys come from the IdP's JWKS, cached; an unknown
  * `kid` triggers one refetch, rate-limited by jose's cooldown.
  *
- * A verified token is remembered (bounded LRU) so a repeated token skips the signature check;
+ * A verified token is remembered (bounded, oldest evicted first) so a repeated token skips the signature check;
  * each hit re-checks `exp`/`nbf`, so nothing is accepted a moment past its validity.
  */
-
 export function createVerifier(options: VerifierOptions) {
   const { issuer, audience, clockTolerance, cacheSize = 10_000 } = options
   const jwks = createRemoteJWKSet(new URL(options.jwksUri), {
