@@ -42,6 +42,11 @@ export interface Latchkey {
   decorate(request: Request, headers: Headers): void
   /** Refuses unsafe requests without a valid CSRF token (for the app's own POST/PUT/PATCH/DELETE routes). */
   checkCsrf(request: Request, auth: AuthContext): Promise<void>
+  /**
+   * What a guarded route needs, in one call: `authenticate`, then `checkCsrf`, then the role.
+   * Throws the coded `AuthError` (401, 403 `csrf_failed`, 403 `forbidden`, 503) on failure.
+   */
+  authorize(request: Request, role?: string): Promise<AuthContext>
   readonly options: { mode: 'cookie' | 'session'; cookieNames: CookieNames }
 }
 
@@ -363,14 +368,22 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     return new Response(response.body, { status: response.status, headers })
   }
 
+  const checkCsrf = async (request: Request, auth: AuthContext) => {
+    if (!isUnsafe(request.method)) return
+    guard.checkOrigin(request)
+    guard.checkToken(request, cookiesOf(request).get(names.csrf), auth.sid ?? '')
+  }
+
   return {
     handle,
     authenticate,
     decorate: corsPolicy.decorate,
-    async checkCsrf(request, auth) {
-      if (!isUnsafe(request.method)) return
-      guard.checkOrigin(request)
-      guard.checkToken(request, cookiesOf(request).get(names.csrf), auth.sid ?? '')
+    checkCsrf,
+    async authorize(request, role) {
+      const user = await authenticate(request)
+      await checkCsrf(request, user)
+      if (role && !user.roles.includes(role)) throw new Forbidden(`requires role ${role}`)
+      return user
     },
     options: { mode: o.mode, cookieNames: names },
   }

@@ -4,7 +4,7 @@ import type {
   NextFunction,
   RequestHandler,
 } from 'express'
-import { errorResponse, Forbidden } from '../errors.ts'
+import { errorResponse } from '../errors.ts'
 import type { AuthContext, Latchkey } from '../latchkey.ts'
 import { decorateNode, sendResponse, toRequest } from './node_bridge.ts'
 
@@ -48,11 +48,7 @@ export function requireAuth(auth: Latchkey, role?: string): RequestHandler {
     next: NextFunction,
   ) {
     try {
-      const request = toRequest(req)
-      const user = await auth.authenticate(request)
-      await auth.checkCsrf(request, user)
-      if (role && !user.roles.includes(role)) throw new Forbidden(`requires role ${role}`)
-      req.auth = user
+      req.auth = await auth.authorize(toRequest(req), role)
       next()
     } catch (error) {
       await sendResponse(res, errorResponse(error))

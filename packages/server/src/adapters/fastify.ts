@@ -5,7 +5,7 @@ import type {
   preHandlerAsyncHookHandler,
 } from 'fastify'
 import fp from 'fastify-plugin'
-import { errorResponse, Forbidden } from '../errors.ts'
+import { errorResponse } from '../errors.ts'
 import type { AuthContext, Latchkey } from '../latchkey.ts'
 import { sendResponse, toRequest } from './node_bridge.ts'
 
@@ -42,12 +42,8 @@ export const latchkeyFastify = fp(plugin, { fastify: '5.x', name: '@latchkey/ser
 
 export function requireAuthFastify(auth: Latchkey, role?: string): preHandlerAsyncHookHandler {
   return async function requireAuthenticated(request: FastifyRequest, fastifyReply: FastifyReply) {
-    const fetchRequest = toRequest(request.raw)
     try {
-      const user = await auth.authenticate(fetchRequest)
-      await auth.checkCsrf(fetchRequest, user)
-      if (role && !user.roles.includes(role)) throw new Forbidden(`requires role ${role}`)
-      request.auth = user
+      request.auth = await auth.authorize(toRequest(request.raw), role)
     } catch (error) {
       return reply(fastifyReply, errorResponse(error))
     }

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
-import { errorResponse, Forbidden } from '../errors.ts'
+import { errorResponse } from '../errors.ts'
 import type { AuthContext, Latchkey } from '../latchkey.ts'
 
 export type LatchkeyEnv = { Variables: { auth: AuthContext } }
@@ -23,10 +23,7 @@ export function latchkeyHono(auth: Latchkey): MiddlewareHandler {
 export function requireAuthHono(auth: Latchkey, role?: string): MiddlewareHandler<LatchkeyEnv> {
   return async function requireAuthenticated(c, next) {
     try {
-      const user = await auth.authenticate(c.req.raw)
-      await auth.checkCsrf(c.req.raw, user)
-      if (role && !user.roles.includes(role)) throw new Forbidden(`requires role ${role}`)
-      c.set('auth', user)
+      c.set('auth', await auth.authorize(c.req.raw, role))
     } catch (error) {
       return errorResponse(error)
     }

@@ -39,13 +39,8 @@ export async function authenticateNode(
   res: ServerResponse,
   role?: string,
 ): Promise<AuthContext | undefined> {
-  const request = toRequest(req)
   try {
-    const user = await auth.authenticate(request)
-    await auth.checkCsrf(request, user)
-    if (role && !user.roles.includes(role))
-      throw new (await import('../errors.ts')).Forbidden(`requires role ${role}`)
-    return user
+    return await auth.authorize(toRequest(req), role)
   } catch (error) {
     await sendResponse(res, errorResponse(error))
     return undefined

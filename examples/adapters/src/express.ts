@@ -1,0 +1,34 @@
+import { once } from 'node:events'
+import { createLatchkey, type LatchkeyOptions } from '@latchkey/server'
+import { latchkeyExpress, requireAuth, requireRole } from '@latchkey/server/express'
+import express from 'express'
+import { configFromEnv } from './config.ts'
+
+/** Express 5: the middleware first (before body parsers), then guarded routes. */
+export async function start(options: LatchkeyOptions, port: number) {
+  const auth = createLatchkey(options)
+  const app = express()
+  app.use(latchkeyExpress(auth))
+  app.use(express.json())
+  app.get('/api/me', requireAuth(auth), (req, res) => {
+    res.json({ sub: req.auth?.sub, roles: req.auth?.roles, framework: 'express' })
+  })
+  // Unsafe methods are CSRF-checked by requireAuth: the SDK sends X-CSRF-Token.
+  app.post('/api/notes', requireAuth(auth), (req, res) => {
+    res.status(201).json({ saved: req.body, by: req.auth?.sub })
+  })
+  app.get('/api/admin', requireRole(auth, 'ADMIN'), (_req, res) => {
+    res.json({ admin: true })
+  })
+  const server = app.listen(port, '127.0.0.1')
+  await once(server, 'listening')
+  return {
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
+
+if (import.meta.main) {
+  const { latchkey, port } = configFromEnv()
+  await start(latchkey, port)
+  console.log(`express example on http://localhost:${port} — sign in at /auth/login`)
+}

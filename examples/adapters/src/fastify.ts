@@ -1,0 +1,30 @@
+import { createLatchkey, type LatchkeyOptions } from '@latchkey/server'
+import { latchkeyFastify, requireAuthFastify } from '@latchkey/server/fastify'
+import Fastify from 'fastify'
+import { configFromEnv } from './config.ts'
+
+/** Fastify 5: register the plugin, guard routes with a preHandler, read `request.auth`. */
+export async function start(options: LatchkeyOptions, port: number) {
+  const auth = createLatchkey(options)
+  const app = Fastify()
+  await app.register(latchkeyFastify, { auth })
+  app.get('/api/me', { preHandler: requireAuthFastify(auth) }, async (request) => ({
+    sub: request.auth?.sub,
+    roles: request.auth?.roles,
+    framework: 'fastify',
+  }))
+  app.post('/api/notes', { preHandler: requireAuthFastify(auth) }, async (request, reply) =>
+    reply.code(201).send({ saved: request.body, by: request.auth?.sub }),
+  )
+  app.get('/api/admin', { preHandler: requireAuthFastify(auth, 'ADMIN') }, async () => ({
+    admin: true,
+  }))
+  await app.listen({ port, host: '127.0.0.1' })
+  return { close: () => app.close() }
+}
+
+if (import.meta.main) {
+  const { latchkey, port } = configFromEnv()
+  await start(latchkey, port)
+  console.log(`fastify example on http://localhost:${port} — sign in at /auth/login`)
+}
