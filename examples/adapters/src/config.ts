@@ -35,3 +35,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ExampleConf
     },
   }
 }
+
+/** `node src/<framework>.ts`: starts an example with the environment's settings. */
+export async function runExample(
+  framework: string,
+  start: (options: LatchkeyOptions, port: number) => Promise<unknown>,
+): Promise<void> {
+  const { latchkey, port } = configFromEnv()
+  await start(latchkey, port)
+  console.log(
+    `${framework} example on http://localhost:${port}: sign in at /auth/login?returnTo=/api/me`,
+  )
+}

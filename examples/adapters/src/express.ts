@@ -2,7 +2,7 @@ import { once } from 'node:events'
 import { createLatchkey, type LatchkeyOptions } from '@latchkey/server'
 import { latchkeyExpress, requireAuth, requireRole } from '@latchkey/server/express'
 import express from 'express'
-import { configFromEnv } from './config.ts'
+import { runExample } from './config.ts'
 
 /** Express 5: the middleware first (before body parsers), then guarded routes. */
 export async function start(options: LatchkeyOptions, port: number) {
@@ -27,8 +27,4 @@ export async function start(options: LatchkeyOptions, port: number) {
   }
 }
 
-if (import.meta.main) {
-  const { latchkey, port } = configFromEnv()
-  await start(latchkey, port)
-  console.log(`express example on http://localhost:${port} — sign in at /auth/login`)
-}
+if (import.meta.main) await runExample('express', start)

@@ -1,7 +1,7 @@
 import { createLatchkey, type LatchkeyOptions } from '@latchkey/server'
 import { latchkeyFastify, requireAuthFastify } from '@latchkey/server/fastify'
 import Fastify from 'fastify'
-import { configFromEnv } from './config.ts'
+import { runExample } from './config.ts'
 
 /** Fastify 5: register the plugin, guard routes with a preHandler, read `request.auth`. */
 export async function start(options: LatchkeyOptions, port: number) {
@@ -23,8 +23,4 @@ export async function start(options: LatchkeyOptions, port: number) {
   return { close: () => app.close() }
 }
 
-if (import.meta.main) {
-  const { latchkey, port } = configFromEnv()
-  await start(latchkey, port)
-  console.log(`fastify example on http://localhost:${port} — sign in at /auth/login`)
-}
+if (import.meta.main) await runExample('fastify', start)

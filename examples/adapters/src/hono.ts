@@ -2,7 +2,7 @@ import { serve } from '@hono/node-server'
 import { createLatchkey, type LatchkeyOptions } from '@latchkey/server'
 import { type LatchkeyEnv, latchkeyHono, requireAuthHono } from '@latchkey/server/hono'
 import { Hono } from 'hono'
-import { configFromEnv } from './config.ts'
+import { runExample } from './config.ts'
 
 /**
  * Hono: the same middleware runs on any Fetch runtime (Node here, through
@@ -27,8 +27,4 @@ export async function start(options: LatchkeyOptions, port: number) {
   }
 }
 
-if (import.meta.main) {
-  const { latchkey, port } = configFromEnv()
-  await start(latchkey, port)
-  console.log(`hono example on http://localhost:${port} — sign in at /auth/login`)
-}
+if (import.meta.main) await runExample('hono', start)

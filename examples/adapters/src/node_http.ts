@@ -2,7 +2,7 @@ import { once } from 'node:events'
 import { createServer } from 'node:http'
 import { createLatchkey, type LatchkeyOptions } from '@latchkey/server'
 import { authenticateNode, nodeHandler } from '@latchkey/server/node'
-import { configFromEnv } from './config.ts'
+import { runExample } from './config.ts'
 
 /** Plain node:http: Latchkey answers /auth/*, the app routes the rest itself. */
 export async function start(options: LatchkeyOptions, port: number) {
@@ -28,8 +28,4 @@ export async function start(options: LatchkeyOptions, port: number) {
   }
 }
 
-if (import.meta.main) {
-  const { latchkey, port } = configFromEnv()
-  await start(latchkey, port)
-  console.log(`node:http example on http://localhost:${port} — sign in at /auth/login`)
-}
+if (import.meta.main) await runExample('node:http', start)

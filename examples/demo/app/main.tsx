@@ -1,4 +1,5 @@
 import { createAuthClient } from '@latchkey/browser'
+import type { SessionInfo } from '@latchkey/idp'
 import { AuthProvider, useAuth } from '@latchkey/react'
 import { StrictMode, useCallback, useEffect, useState } from 'react'
 import { createRoot } from 'react-dom/client'
@@ -79,24 +80,17 @@ function Dashboard() {
   )
 }
 
-interface SessionRow {
-  id: string
-  current: boolean
-  createdAt: string
-  lastSeenAt: string
-  userAgent: string | null
-  clients: string[]
-}
-
 function Sessions() {
   const { fetch, client } = useAuth()
-  const [sessions, setSessions] = useState<SessionRow[] | null>(null)
+  const [sessions, setSessions] = useState<SessionInfo[] | null>(null)
   const load = useCallback(async () => {
     const response = await fetch(`${API}/api/sessions`)
-    setSessions(response.ok ? ((await response.json()) as { sessions: SessionRow[] }).sessions : [])
+    setSessions(
+      response.ok ? ((await response.json()) as { sessions: SessionInfo[] }).sessions : [],
+    )
   }, [fetch])
   useEffect(() => void load(), [load])
-  const revoke = async (row: SessionRow) => {
+  const revoke = async (row: SessionInfo) => {
     await fetch(`${API}/api/sessions/${row.id}`, { method: 'DELETE' })
     if (row.current) await client.me()
     else await load()

@@ -28,10 +28,15 @@ export function apiApp(auth: Latchkey): express.Express {
     [
       requireAuth(auth),
       async (req: express.Request, res: express.Response) => {
-        const upstream = await fetch(`${ORIGINS.idp}${path(req.params.id as string | undefined)}`, {
-          method,
-          headers: { authorization: `Bearer ${req.auth?.accessToken}` },
-        })
+        let upstream: Response
+        try {
+          upstream = await fetch(`${ORIGINS.idp}${path(req.params.id as string | undefined)}`, {
+            method,
+            headers: { authorization: `Bearer ${req.auth?.accessToken}` },
+          })
+        } catch {
+          return res.status(502).json({ error: 'idp_unavailable', message: 'try again later' })
+        }
         res.status(upstream.status)
         if (upstream.status === 204) return res.end()
         res.json(await upstream.json())

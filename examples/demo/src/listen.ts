@@ -9,11 +9,10 @@ export class PortTakenError extends Error {
 /** Listens on loopback only (127.0.0.1), never on every interface. */
 export async function listenLoopback(server: Server, port: number, what: string): Promise<void> {
   server.listen(port, '127.0.0.1')
-  const [error] = (await Promise.race([once(server, 'listening'), once(server, 'error')])) as [
-    Error & { code?: string },
-  ]
-  if (error && 'code' in error) {
-    if (error.code === 'EADDRINUSE')
+  try {
+    await once(server, 'listening') // rejects with the server's 'error'
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
       throw new PortTakenError(`port ${port} is already in use (needed for ${what})`)
     throw error
   }

@@ -30,8 +30,18 @@ const secret = () => randomBytes(32).toString('base64url')
 export async function seed(idp: IdentityProvider, durable: Store): Promise<DemoSeed> {
   const clients = {
     // The app's backend answers on its own origin and on the app's (see stack.ts).
-    app: { id: 'demo-app', bases: [ORIGINS.api, ORIGINS.app], postLogout: `${ORIGINS.app}/` },
-    admin: { id: 'demo-admin', bases: [ORIGINS.admin], postLogout: `${ORIGINS.admin}/` },
+    app: {
+      id: 'demo-app',
+      name: 'Acme Notes',
+      bases: [ORIGINS.api, ORIGINS.app],
+      postLogout: `${ORIGINS.app}/`,
+    },
+    admin: {
+      id: 'demo-admin',
+      name: 'Acme Admin',
+      bases: [ORIGINS.admin],
+      postLogout: `${ORIGINS.admin}/`,
+    },
   }
   const registered = {} as DemoSeed['clients']
   for (const [name, c] of Object.entries(clients) as [
@@ -43,6 +53,7 @@ export async function seed(idp: IdentityProvider, durable: Store): Promise<DemoS
       existing ??
       (await idp.clients.add({
         id: c.id,
+        name: c.name,
         secret: secret(),
         redirectUris: c.bases.map((base) => `${base}/auth/callback`),
         postLogoutRedirectUris: [c.postLogout],

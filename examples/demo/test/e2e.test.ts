@@ -1,12 +1,12 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { generateSync } from 'otplib'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../../../test/support/chromium.ts'
 import { buildApps } from '../src/build_apps.ts'
 import { ORIGINS } from '../src/origins.ts'
+import { signInThroughScreens } from '../src/sign_in_page.ts'
 import { type Stack, startStack } from '../src/stack.ts'
 
 const SHOTS = join(import.meta.dirname, '../../../test-results/screenshots')
@@ -46,23 +46,7 @@ describe('the demo stack in Chromium, as `npm start` runs it', () => {
   const account = (name: string) =>
     stack.seed.accounts.find((a) => a.username === name) as (typeof stack.seed.accounts)[number]
 
-  /** From the app's sign-in button through the IdP's screens, back to the dashboard. */
-  const signIn = async (page: Page, username: string) => {
-    await page.goto(ORIGINS.app)
-    await page.getByTestId('sign-in').click()
-    await page.waitForURL(`${ORIGINS.idp}/interaction/**`)
-    await page.fill('#username', username)
-    await page.fill('#password', account(username).password)
-    await page.click('button[type=submit]')
-    const secret = account(username).totpSecret
-    if (secret) {
-      await page.waitForSelector('#code')
-      await page.fill('#code', generateSync({ secret }))
-      await page.click('button[type=submit]')
-    }
-    await page.waitForURL(`${ORIGINS.app}/**`)
-    await page.getByTestId('api-message').waitFor()
-  }
+  const signIn = (page: Page, username: string) => signInThroughScreens(page, account(username))
 
   it('signs alice in with her password; the page holds no token and every cookie matches the contract', async () => {
     const page = await newPage()
@@ -171,6 +155,29 @@ describe('the demo stack in Chromium, as `npm start` runs it', () => {
     expect([...a, ...b]).toEqual(Array(40).fill(200))
     expect(refreshes).toHaveLength(1)
     last = tab1
+  })
+
+  it('lists her sessions on "My sessions" and revokes another browser\'s, which is signed out', async () => {
+    const phone = await newPage() // another context: another browser
+    await signIn(phone, 'alice')
+    const laptop = await newPage()
+    await signIn(laptop, 'alice')
+    await laptop.getByRole('link', { name: 'My sessions' }).click()
+    const rows = laptop.getByTestId('sessions').locator('tbody tr')
+    await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(2)
+    expect(await rows.filter({ hasText: 'THIS ONE' }).count()).toBe(1)
+    // Revoke every session but this one (earlier tests left some): the phone's among them.
+    const others = rows.filter({ hasNotText: 'THIS ONE' })
+    while ((await others.count()) > 0) {
+      const before = await rows.count()
+      await others.first().getByRole('button', { name: 'Revoke' }).click()
+      await expect.poll(() => rows.count()).toBe(before - 1)
+    }
+    expect(await rows.count()).toBe(1)
+    // The IdP told the app's backend (back-channel logout): the phone is signed out.
+    last = phone
+    await phone.getByTestId('session-ended').waitFor({ timeout: 20_000 })
+    expect(await phone.evaluate(async () => (await fetch('/api/me')).status)).toBe(401)
   })
 
   it('shows a logout in one tab in the other tab', async () => {

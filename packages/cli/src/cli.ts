@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os'
 import { parseArgs } from 'node:util'
 import { AccountError, createAdmin } from '@latchkey/idp'
 import { storesFromEnv } from '@latchkey/store'
@@ -61,7 +62,7 @@ export async function main(
   }
   const stores = storesFromEnv(env)
   try {
-    await command.run(createAdmin(stores), values, io)
+    await command.run(createAdmin(stores, { actor: `cli:${userInfo().username}` }), values, io)
     return 0
   } catch (error) {
     if (error instanceof UsageError) {

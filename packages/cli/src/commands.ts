@@ -74,6 +74,11 @@ export const COMMANDS: Record<string, Record<string, Command>> = {
           name: values.name as string | undefined,
           mfaRequired: values['mfa-required'] === true,
         })
+        await admin.record('admin.user_added', {
+          accountId: account.id,
+          username: account.username,
+          roles: account.roles,
+        })
         io.out(
           `added user ${account.username} (${account.id}) roles=${account.roles.join(',') || '-'}`,
         )
@@ -103,6 +108,7 @@ export const COMMANDS: Record<string, Record<string, Command>> = {
       options: { username },
       async run(admin, values, io) {
         await admin.disableAccount(one(values, 'username'))
+        await admin.record('admin.user_disabled', { username: values.username })
         io.out(`disabled ${values.username}; its sessions and grants are ended`)
       },
     },
@@ -111,6 +117,7 @@ export const COMMANDS: Record<string, Record<string, Command>> = {
       options: { username },
       async run(admin, values, io) {
         await admin.accounts.setDisabled(one(values, 'username'), false)
+        await admin.record('admin.user_enabled', { username: values.username })
         io.out(`enabled ${values.username}`)
       },
     },
@@ -119,6 +126,7 @@ export const COMMANDS: Record<string, Record<string, Command>> = {
       options: { username },
       async run(admin, values, io) {
         await admin.accounts.resetMfa(one(values, 'username'))
+        await admin.record('admin.mfa_reset', { username: values.username })
         io.out(`reset MFA of ${values.username}`)
       },
     },
@@ -136,16 +144,22 @@ export const COMMANDS: Record<string, Record<string, Command>> = {
           help: 'exact post-logout URI, repeatable',
         },
         'backchannel-logout-uri': { type: 'string', help: 'where logout tokens are posted' },
+        name: { type: 'string', help: 'shown to users on the sign-in screen' },
         'third-party': { type: 'boolean', help: 'show the consent screen to users' },
       },
       async run(admin, values, io) {
         const client = await admin.clients.add({
           id: one(values, 'id'),
+          name: values.name as string | undefined,
           secret: one(values, 'secret'),
           redirectUris: many(values, 'redirect-uri'),
           postLogoutRedirectUris: many(values, 'post-logout-redirect-uri'),
           backchannelLogoutUri: values['backchannel-logout-uri'] as string | undefined,
           firstParty: values['third-party'] !== true,
+        })
+        await admin.record('admin.client_added', {
+          clientId: client.id,
+          redirectUris: client.redirectUris,
         })
         io.out(`added client ${client.id} redirect_uris=${client.redirectUris.join(',')}`)
       },
@@ -167,6 +181,7 @@ export const COMMANDS: Record<string, Record<string, Command>> = {
       async run(admin, values, io) {
         if (!(await admin.clients.remove(one(values, 'id'))))
           throw new AccountError(`no client "${values.id}"`)
+        await admin.record('admin.client_removed', { clientId: values.id })
         io.out(`removed client ${values.id}`)
       },
     },
@@ -188,6 +203,7 @@ export const COMMANDS: Record<string, Record<string, Command>> = {
       options: {},
       async run(admin, _values, io) {
         const key = await admin.keys.rotate()
+        await admin.record('admin.key_rotated', { kid: key.kid })
         io.out(`new signing key ${key.kid}; restart the IdP to sign with it`)
       },
     },

@@ -2,6 +2,9 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createIdentityProvider } from '@latchkey/idp'
+import { openStores } from '@latchkey/store'
+import { pino } from 'pino'
 import { afterAll, describe, expect, it } from 'vitest'
 
 const root = join(import.meta.dirname, '..', '..', '..')
@@ -138,5 +141,41 @@ describe('latchkey CLI', () => {
   it('answers an unknown command or option with usage and exit code 2', async () => {
     expect((await latchkey(['frobnicate'])).code).toBe(2)
     expect((await latchkey(['users', 'add', '--nope'])).code).toBe(2)
+  })
+
+  it('writes each change to the running IdP audit log, with the actor and without secrets', async () => {
+    const lines: { audit?: boolean; event?: string }[] = []
+    const logger = pino(
+      { level: 'info' },
+      { write: (line: string) => lines.push(JSON.parse(line)) },
+    )
+    const stores = openStores({ dataDir }) // the IdP on the same storage as the CLI
+    const idp = await createIdentityProvider({ issuer: 'http://127.0.0.1:9', stores, logger })
+    const password = 'carol-password-for-the-audit-test'
+    const secret = 'audit-test-secret-0123456789abcdef0123456789'
+    try {
+      await latchkey(['users', 'add', '--username', 'carol', '--password-stdin'], password)
+      await latchkey(['users', 'disable', '--username', 'carol'])
+      const client = ['--id', 'audited', '--secret', secret, '--redirect-uri', 'https://a.test/cb']
+      await latchkey(['clients', 'add', ...client])
+      const events = () => lines.filter((l) => l.audit).map((l) => l.event)
+      await expect
+        .poll(events, { timeout: 10_000 })
+        .toEqual(
+          expect.arrayContaining(['admin.user_added', 'admin.user_disabled', 'admin.client_added']),
+        )
+      expect(lines.find((l) => l.event === 'admin.user_added')).toMatchObject({
+        username: 'carol',
+        actor: expect.stringMatching(/^cli:/),
+      })
+      // The IdP also ended the disabled account's sessions on the CLI's message.
+      expect(events()).toContain('account.disabled')
+      const log = JSON.stringify(lines)
+      expect(log).not.toContain(password)
+      expect(log).not.toContain(secret)
+    } finally {
+      await idp.close()
+      await stores.close()
+    }
   })
 })

@@ -5,6 +5,15 @@ import { createKeys, KEY_RETENTION_SECONDS } from './keys.ts'
 
 /** Published when an administrator disables an account, so the running IdP ends its sessions. */
 export const ACCOUNT_DISABLED = 'idp:account-disabled'
+/** Published for every administrative change, so the running IdP writes it to its audit log. */
+export const ADMIN_ACTION = 'idp:admin-action'
+
+export interface AdminOptions {
+  /** The IdP's name on its screens and in TOTP apps. @default 'Latchkey' */
+  brandName?: string
+  /** Who is acting, for the audit log (the CLI passes the OS user). */
+  actor?: string
+}
 
 /**
  * The IdP's administration on its stores, without running the server: what the CLI uses.
@@ -16,9 +25,19 @@ export const ACCOUNT_DISABLED = 'idp:account-disabled'
  * const admin = createAdmin(storesFromEnv())
  * await admin.accounts.add({ username: 'alice', password, roles: ['ADMIN'] })
  */
-export function createAdmin(stores: { durable: Store; ephemeral: Store }, brandName = 'Latchkey') {
+export function createAdmin(
+  stores: { durable: Store; ephemeral: Store },
+  { brandName = 'Latchkey', actor }: AdminOptions = {},
+) {
   const accounts = createAccounts(stores.durable, stores.ephemeral, brandName)
   return {
+    /**
+     * Sends an administrative action to the running IdP's audit log (ASVS 5.0 V16.3.2).
+     * Identifiers only: never a password, secret or code.
+     */
+    record(event: `admin.${string}`, fields: Record<string, unknown> = {}) {
+      return stores.ephemeral.publish(ADMIN_ACTION, JSON.stringify({ ...fields, actor, event }))
+    },
     accounts,
     clients: createClients(stores.durable),
     keys: createKeys(stores.durable, KEY_RETENTION_SECONDS),

@@ -5,6 +5,8 @@ import { AccountError } from './accounts/accounts.ts'
 
 export interface ClientRecord {
   id: string
+  /** Shown to users on the sign-in and consent screens. @default the id */
+  name?: string
   secret: string
   redirectUris: string[]
   postLogoutRedirectUris: string[]
@@ -25,6 +27,7 @@ const uri = z.url({ protocol: /^https?$/ }).refine((u) => !u.includes('#'), 'no 
 
 const schema = z.object({
   id: z.string().regex(/^[A-Za-z0-9._-]{2,64}$/, 'client id: 2-64 letters, digits, . _ -'),
+  name: z.string().trim().min(1).max(80).optional(),
   secret: z.string().min(32, 'client secret: at least 32 characters').max(256),
   redirectUris: z.array(uri).min(1, 'at least one --redirect-uri'),
   postLogoutRedirectUris: z.array(uri).default([]),
@@ -36,6 +39,7 @@ const schema = z.object({
 export function toMetadata(client: ClientRecord): AdapterPayload {
   return {
     client_id: client.id,
+    ...(client.name && { client_name: client.name }),
     client_secret: client.secret,
     redirect_uris: client.redirectUris,
     post_logout_redirect_uris: client.postLogoutRedirectUris,

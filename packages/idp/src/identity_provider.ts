@@ -5,7 +5,7 @@ import Provider from 'oidc-provider'
 import type { Logger } from 'pino'
 import { accountApi } from './account_api.ts'
 import type { Accounts } from './accounts/accounts.ts'
-import { ACCOUNT_DISABLED, createAdmin } from './admin.ts'
+import { ACCOUNT_DISABLED, ADMIN_ACTION, createAdmin } from './admin.ts'
 import { createAudit } from './audit.ts'
 import { type Clients, toMetadata } from './clients.ts'
 import { cookieKeys, type Keys } from './keys.ts'
@@ -87,7 +87,7 @@ export async function createIdentityProvider(
     fetch: options.fetch ?? globalThis.fetch,
   } as typeof DEFAULTS & { brandName: string; fetch: typeof fetch }
   const audit = createAudit(logger)
-  const { accounts, clients, keys } = createAdmin(stores, settings.brandName)
+  const { accounts, clients, keys } = createAdmin(stores, { brandName: settings.brandName })
   const signing = await keys.active()
   const cookieSecrets = await cookieKeys(durable)
 
@@ -154,10 +154,19 @@ export async function createIdentityProvider(
     const ended = await sessions.endAll(accountId)
     audit('account.disabled', { accountId, sessionsEnded: ended })
   }
-  const unsubscribe = await ephemeral.subscribe(ACCOUNT_DISABLED, (accountId) => {
+  const unsubscribeDisabled = await ephemeral.subscribe(ACCOUNT_DISABLED, (accountId) => {
     onDisabled(accountId).catch((error: Error) =>
       logger?.error({ err: { message: error.message } }, 'ending sessions failed'),
     )
+  })
+  // What the CLI changed, into this IdP's audit log.
+  const unsubscribeAdmin = await ephemeral.subscribe(ADMIN_ACTION, (message) => {
+    try {
+      const { event, ...fields } = JSON.parse(message) as { event?: unknown }
+      if (typeof event === 'string' && event.startsWith('admin.')) audit(event, fields)
+    } catch {
+      logger?.warn('ignored a malformed admin action message')
+    }
   })
   const throttle = createThrottle(ephemeral, { ...THROTTLE_DEFAULTS, ...options.throttle })
   const formKey = await (async () => {
@@ -223,6 +232,9 @@ export async function createIdentityProvider(
       const account = await accounts.setDisabled(username, true)
       await onDisabled(account.id)
     },
-    close: unsubscribe,
+    async close() {
+      await unsubscribeDisabled()
+      await unsubscribeAdmin()
+    },
   }
 }

@@ -84,7 +84,7 @@ export interface RelyingParty {
 export async function relyingParty(
   t: TestIdp,
   clientId: string,
-  extra: { backchannelLogoutUri?: string; firstParty?: boolean } = {},
+  extra: { backchannelLogoutUri?: string; firstParty?: boolean; name?: string } = {},
 ): Promise<RelyingParty> {
   const redirectUri = `https://${clientId}.example/auth/callback`
   await t.idp.clients.add({

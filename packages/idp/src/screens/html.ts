@@ -34,6 +34,8 @@ const render = (value: unknown) =>
 /**
  * Headers every IdP page carries: no caching of pages holding session state or form tokens,
  * no framing (clickjacking, ASVS 5.0 V3.4.6), and a CSP that allows no script at all.
+ * No `form-action`: Chromium applies it to the redirects after a form post too, and a login
+ * post ends in a redirect to the client's (exactly registered) redirect URI.
  */
 export const PAGE_HEADERS = {
   'cache-control': 'no-store',

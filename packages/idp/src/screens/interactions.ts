@@ -51,6 +51,11 @@ export function interactionRoutes(deps: InteractionDeps) {
     action: `/interaction/${uid}/${step}`,
     csrf: tokens.issue(uid),
   })
+  /** The client's display name (`client_name`), or its id. */
+  const clientLabel = async (clientId: unknown) => {
+    const id = String(clientId ?? '')
+    return (await provider.Client.find(id))?.clientName ?? id
+  }
 
   const finishLogin = async (
     req: IncomingMessage,
@@ -109,7 +114,7 @@ export function interactionRoutes(deps: InteractionDeps) {
       if (verdict.delayMs > 0) await sleep(verdict.delayMs)
       const account = await accounts.authenticate(username, password)
       const details = await provider.interactionDetails(req, res)
-      const client = String(details.params.client_id ?? '')
+      const client = await clientLabel(details.params.client_id)
       if (!account) {
         await throttle.fail(ip, username)
         audit('login.failed', { username, ip })
@@ -230,7 +235,7 @@ export function interactionRoutes(deps: InteractionDeps) {
 
   const show = async (req: IncomingMessage, res: ServerResponse, uid: string) => {
     const details = await provider.interactionDetails(req, res)
-    const client = String(details.params.client_id ?? '')
+    const client = await clientLabel(details.params.client_id)
     if (details.prompt.name === 'login') {
       const pending = await ephemeral.get<Pending>(PENDING, uid)
       if (pending && pending.stage !== 'recovery-codes') return showSecondFactor(res, uid, pending)
