@@ -202,9 +202,9 @@ export const COMMANDS: Record<string, Record<string, Command>> = {
       summary: 'add a new signing key; the old one stays published until its tokens expire',
       options: {},
       async run(admin, _values, io) {
-        const key = await admin.keys.rotate()
+        const key = await admin.rotateKey()
         await admin.record('admin.key_rotated', { kid: key.kid })
-        io.out(`new signing key ${key.kid}; restart the IdP to sign with it`)
+        io.out(`new signing key ${key.kid}; running identity providers sign with it from now on`)
       },
     },
   },

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { createLocalJWKSet, type JWK, jwtVerify } from 'jose'
+import { type JWTVerifyGetKey, jwtVerify } from 'jose'
 import type { Audit } from './audit.ts'
 import { sendJson } from './lib/http.ts'
 import type { Sessions } from './sessions.ts'
@@ -9,8 +9,12 @@ import type { Sessions } from './sessions.ts'
  * Authorised by the user's access token (RFC 6750 §2.1 Bearer), verified locally against the
  * IdP's own keys (RFC 9068 §4: `typ`, issuer, algorithm).
  */
-export function accountApi(issuer: string, publicKeys: JWK[], sessions: Sessions, audit: Audit) {
-  const jwks = createLocalJWKSet({ keys: publicKeys })
+export function accountApi(
+  issuer: string,
+  jwks: JWTVerifyGetKey,
+  sessions: Sessions,
+  audit: Audit,
+) {
   const unauthorized = (res: ServerResponse) =>
     sendJson(
       res,

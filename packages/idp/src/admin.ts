@@ -5,6 +5,8 @@ import { createKeys, KEY_RETENTION_SECONDS } from './keys.ts'
 
 /** Published when an administrator disables an account, so the running IdP ends its sessions. */
 export const ACCOUNT_DISABLED = 'idp:account-disabled'
+/** Published after a key rotation, so every running IdP on these stores signs with the new key. */
+export const KEYS_ROTATED = 'idp:keys-rotated'
 /** Published for every administrative change, so the running IdP writes it to its audit log. */
 export const ADMIN_ACTION = 'idp:admin-action'
 
@@ -30,6 +32,7 @@ export function createAdmin(
   { brandName = 'Latchkey', actor }: AdminOptions = {},
 ) {
   const accounts = createAccounts(stores.durable, stores.ephemeral, brandName)
+  const keys = createKeys(stores.durable, KEY_RETENTION_SECONDS)
   return {
     /**
      * Sends an administrative action to the running IdP's audit log (ASVS 5.0 V16.3.2).
@@ -40,7 +43,13 @@ export function createAdmin(
     },
     accounts,
     clients: createClients(stores.durable),
-    keys: createKeys(stores.durable, KEY_RETENTION_SECONDS),
+    keys,
+    /** Adds a new signing key; every running IdP on these stores switches to it at once. */
+    async rotateKey() {
+      const key = await keys.rotate()
+      await stores.ephemeral.publish(KEYS_ROTATED, key.kid)
+      return key
+    },
     async disableAccount(username: string) {
       const account = await accounts.setDisabled(username, true)
       await stores.ephemeral.publish(ACCOUNT_DISABLED, account.id)

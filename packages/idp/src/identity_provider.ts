@@ -1,17 +1,18 @@
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Store } from '@latchkey/store'
-import Provider from 'oidc-provider'
+import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose'
+import type Provider from 'oidc-provider'
 import type { Logger } from 'pino'
 import { accountApi } from './account_api.ts'
 import type { Accounts } from './accounts/accounts.ts'
-import { ACCOUNT_DISABLED, ADMIN_ACTION, createAdmin } from './admin.ts'
+import { ACCOUNT_DISABLED, ADMIN_ACTION, createAdmin, KEYS_ROTATED } from './admin.ts'
 import { createAudit } from './audit.ts'
 import { type Clients, toMetadata } from './clients.ts'
 import { cookieKeys, type Keys } from './keys.ts'
 import { sendHtml, sendJson } from './lib/http.ts'
-import { revokeGrantRecords, storeAdapter } from './provider/adapter.ts'
-import { providerConfiguration } from './provider/configuration.ts'
+import { storeAdapter } from './provider/adapter.ts'
+import { buildProvider } from './provider/build.ts'
 import { interactionRoutes } from './screens/interactions.ts'
 import { messagePage } from './screens/pages.ts'
 import { STYLESHEET } from './screens/stylesheet.ts'
@@ -53,7 +54,11 @@ export interface IdentityProvider {
   disableAccount(username: string): Promise<void>
   /** Stops listening to the stores (the caller closes the stores and the HTTP server). */
   close(): Promise<void>
-  provider: Provider
+  /**
+   * The current oidc-provider instance. A key rotation builds a new one: listeners added to
+   * this one do not carry over.
+   */
+  readonly provider: Provider
 }
 
 const DEFAULTS = {
@@ -87,69 +92,46 @@ export async function createIdentityProvider(
     fetch: options.fetch ?? globalThis.fetch,
   } as typeof DEFAULTS & { brandName: string; fetch: typeof fetch }
   const audit = createAudit(logger)
-  const { accounts, clients, keys } = createAdmin(stores, { brandName: settings.brandName })
-  const signing = await keys.active()
+  const admin = createAdmin(stores, { brandName: settings.brandName })
+  const { accounts, clients, keys } = admin
   const cookieSecrets = await cookieKeys(durable)
 
   const Adapter = storeAdapter(ephemeral, async (id) => {
     const client = await clients.find(id)
     return client && toMetadata(client)
   })
-  const provider = new Provider(
-    issuer,
-    providerConfiguration(settings, signing, cookieSecrets, accounts, Adapter),
-  )
-  // The IdP's cookies are always Secure — also on http://*.localhost in development, which
-  // browsers treat as a secure context. Koa refuses a Secure cookie on a plain connection
-  // unless each context's cookie jar is told the transport is trusted (TLS usually ends at
-  // a proxy in front of the IdP).
-  const createContext = provider.createContext.bind(provider)
-  provider.createContext = (req, res) => {
-    const ctx = createContext(req, res)
-    ctx.cookies.secure = true
-    return ctx
+  // oidc-provider fixes its keys at construction: after a rotation (by this process or the
+  // CLI, announced through the store's pub/sub) a new one is built on the new key set, and
+  // requests already in flight finish on the old one.
+  let provider!: Provider
+  let callback!: ReturnType<Provider['callback']>
+  let jwks!: JWTVerifyGetKey
+  const loadKeys = async () => {
+    const signing = await keys.active()
+    provider = buildProvider({
+      issuer,
+      settings,
+      signing,
+      cookieSecrets,
+      accounts,
+      adapter: Adapter,
+      ephemeral,
+      audit,
+      logger,
+    })
+    callback = provider.callback()
+    jwks = createLocalJWKSet({ keys: signing.map(({ jwk: { d: _d, ...publicJwk } }) => publicJwk) })
+    return signing
   }
-  provider.use(async (ctx, next) => {
-    // RP-initiated logout ends the SSO session; Latchkey also revokes every grant made in it,
-    // so no app keeps a working refresh token (single logout, OIDC RP-Initiated Logout §2).
-    const ending = ctx.method === 'POST' && ctx.path === '/session/end/confirm'
-    const before = ending ? await provider.Session.get(ctx) : undefined
-    await next()
-    if (before?.accountId && !(await ephemeral.get('oidc:Session', before.jti))) {
-      for (const { grantId } of Object.values(before.authorizations ?? {})) {
-        if (grantId) await revokeGrantRecords(ephemeral, grantId)
-      }
-    }
-    const session = ctx.oidc?.session
-    if (session?.accountId) {
-      await ephemeral.add(
-        'session-meta',
-        session.uid,
-        { userAgent: ctx.get('user-agent').slice(0, 256) },
-        { ttl: settings.sessionAbsoluteTtl },
-      )
-    }
+  await loadKeys()
+  const unsubscribeKeys = await ephemeral.subscribe(KEYS_ROTATED, () => {
+    loadKeys().then(
+      (signing) => audit('keys.loaded', { signingKid: signing[0]?.kid, published: signing.length }),
+      (error: Error) => logger?.error({ err: { message: error.message } }, 'loading keys failed'),
+    )
   })
-  provider.on('grant.error', (_ctx, error: Error & { error_description?: string }) => {
-    // RFC 9700 §4.14.2: a rotated refresh token came back — someone holds a stolen copy.
-    if (error.error_description === 'refresh token already used') {
-      audit('refresh_token.reuse_detected', { severity: 'security' })
-    }
-  })
-  provider.on('grant.revoked', (ctx, grantId) =>
-    audit('grant.revoked', { grantId, clientId: ctx.oidc?.client?.clientId }),
-  )
-  provider.on('end_session.success', (ctx) =>
-    audit('logout', { accountId: ctx.oidc?.session?.accountId }),
-  )
-  provider.on('server_error', (_ctx, error) =>
-    logger?.error(
-      { err: { name: error.name, message: error.message, stack: error.stack } },
-      'server_error',
-    ),
-  )
 
-  const sessions = createSessions(provider, ephemeral, audit)
+  const sessions = createSessions(() => provider, ephemeral, audit)
   const onDisabled = async (accountId: string) => {
     const ended = await sessions.endAll(accountId)
     audit('account.disabled', { accountId, sessionsEnded: ended })
@@ -174,7 +156,7 @@ export async function createIdentityProvider(
     return (await durable.get<string>('config', 'form-key')) ?? ''
   })()
   const handleInteraction = interactionRoutes({
-    provider,
+    provider: () => provider,
     accounts,
     ephemeral,
     throttle,
@@ -182,9 +164,7 @@ export async function createIdentityProvider(
     brand: settings.brandName,
     formKey,
   })
-  const publicKeys = signing.map(({ jwk: { d: _d, ...publicJwk } }) => publicJwk)
-  const handleAccount = accountApi(issuer, publicKeys, sessions, audit)
-  const callback = provider.callback()
+  const handleAccount = accountApi(issuer, (header, token) => jwks(header, token), sessions, audit)
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/'
@@ -225,9 +205,19 @@ export async function createIdentityProvider(
     handler,
     accounts,
     clients,
-    keys,
+    keys: {
+      ...keys,
+      // Switches this process at once; the others on the same stores follow the announcement.
+      async rotate() {
+        const key = await admin.rotateKey()
+        await loadKeys()
+        return key
+      },
+    },
     sessions,
-    provider,
+    get provider() {
+      return provider
+    },
     async disableAccount(username) {
       const account = await accounts.setDisabled(username, true)
       await onDisabled(account.id)
@@ -235,6 +225,7 @@ export async function createIdentityProvider(
     async close() {
       await unsubscribeDisabled()
       await unsubscribeAdmin()
+      await unsubscribeKeys()
     },
   }
 }

@@ -60,7 +60,10 @@ export function createKeys(store: Store, retainSeconds = KEY_RETENTION_SECONDS) 
       const horizon = Date.now() - retainSeconds * 1000
       return keys.filter((key) => key.retiredAt === undefined || key.retiredAt > horizon)
     },
-    /** Adds a new signing key and retires the current one. Takes effect at the next start. */
+    /**
+     * Adds a new signing key and retires the current one. Running IdPs switch when told
+     * (`createAdmin().rotateKey()` announces it); the retired key stays published meanwhile.
+     */
     async rotate(): Promise<KeyInfo> {
       const key = await newKey()
       for (const old of await all()) {

@@ -29,7 +29,7 @@ const iso = (epoch?: number) => new Date((epoch ?? 0) * 1000).toISOString()
  * revoking every grant made in the session and sending back-channel logout to each app
  * (OIDC Back-Channel Logout 1.0 §2.5) — for "sign out that device" and for `disable`.
  */
-export function createSessions(provider: Provider, ephemeral: Store, audit: Audit) {
+export function createSessions(provider: () => Provider, ephemeral: Store, audit: Audit) {
   const load = async (id: string) => ephemeral.get<SessionPayload>('oidc:Session', id)
 
   const revokeGrant = (grantId: string) => revokeGrantRecords(ephemeral, grantId)
@@ -44,7 +44,7 @@ export function createSessions(provider: Provider, ephemeral: Store, audit: Audi
     for (const [clientId, { sid, grantId }] of Object.entries(session.authorizations ?? {})) {
       if (grantId) await revokeGrant(grantId)
       // oidc-provider's Client has backchannelLogout(sub, sid); its typings omit it.
-      const client = (await provider.Client.find(clientId)) as
+      const client = (await provider().Client.find(clientId)) as
         | {
             backchannelLogoutUri?: string
             backchannelLogout(sub: string, sid: string): Promise<void>

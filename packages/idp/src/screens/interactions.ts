@@ -26,7 +26,8 @@ interface Pending {
 }
 
 export interface InteractionDeps {
-  provider: Provider
+  /** The current oidc-provider (it is rebuilt when the signing keys rotate). */
+  provider: () => Provider
   accounts: Accounts
   ephemeral: Store
   throttle: Throttle
@@ -54,7 +55,7 @@ export function interactionRoutes(deps: InteractionDeps) {
   /** The client's display name (`client_name`), or its id. */
   const clientLabel = async (clientId: unknown) => {
     const id = String(clientId ?? '')
-    return (await provider.Client.find(id))?.clientName ?? id
+    return (await provider().Client.find(id))?.clientName ?? id
   }
 
   const finishLogin = async (
@@ -65,7 +66,7 @@ export function interactionRoutes(deps: InteractionDeps) {
   ) => {
     await ephemeral.delete(PENDING, uid)
     audit('login.succeeded', { accountId: pending.accountId, amr: pending.amr, ip: clientIp(req) })
-    await provider.interactionFinished(
+    await provider().interactionFinished(
       req,
       res,
       { login: { accountId: pending.accountId, amr: pending.amr } },
@@ -113,7 +114,7 @@ export function interactionRoutes(deps: InteractionDeps) {
       }
       if (verdict.delayMs > 0) await sleep(verdict.delayMs)
       const account = await accounts.authenticate(username, password)
-      const details = await provider.interactionDetails(req, res)
+      const details = await provider().interactionDetails(req, res)
       const client = await clientLabel(details.params.client_id)
       if (!account) {
         await throttle.fail(ip, username)
@@ -187,12 +188,13 @@ export function interactionRoutes(deps: InteractionDeps) {
     },
 
     async consent(req, res) {
-      const details = await provider.interactionDetails(req, res)
+      const details = await provider().interactionDetails(req, res)
       const { prompt, params, session } = details
       if (prompt.name !== 'consent' || !session) return restart(res)
+      const { Grant } = provider()
       const grant = details.grantId
-        ? await provider.Grant.find(details.grantId)
-        : new provider.Grant({ accountId: session.accountId, clientId: String(params.client_id) })
+        ? await Grant.find(details.grantId)
+        : new Grant({ accountId: session.accountId, clientId: String(params.client_id) })
       if (!grant) return restart(res)
       const missing = prompt.details as {
         missingOIDCScope?: string[]
@@ -204,7 +206,7 @@ export function interactionRoutes(deps: InteractionDeps) {
       }
       const grantId = await grant.save()
       audit('consent.granted', { accountId: session.accountId, clientId: params.client_id })
-      await provider.interactionFinished(
+      await provider().interactionFinished(
         req,
         res,
         { consent: { grantId } },
@@ -213,7 +215,7 @@ export function interactionRoutes(deps: InteractionDeps) {
     },
 
     async abort(req, res) {
-      await provider.interactionFinished(
+      await provider().interactionFinished(
         req,
         res,
         { error: 'access_denied', error_description: 'The user denied the request' },
@@ -234,7 +236,7 @@ export function interactionRoutes(deps: InteractionDeps) {
     )
 
   const show = async (req: IncomingMessage, res: ServerResponse, uid: string) => {
-    const details = await provider.interactionDetails(req, res)
+    const details = await provider().interactionDetails(req, res)
     const client = await clientLabel(details.params.client_id)
     if (details.prompt.name === 'login') {
       const pending = await ephemeral.get<Pending>(PENDING, uid)

@@ -1,0 +1,82 @@
+import type { Store } from '@latchkey/store'
+import Provider, { type Configuration } from 'oidc-provider'
+import type { Logger } from 'pino'
+import type { Accounts } from '../accounts/accounts.ts'
+import type { Audit } from '../audit.ts'
+import type { SigningKey } from '../keys.ts'
+import { revokeGrantRecords } from './adapter.ts'
+import { type ProtocolSettings, providerConfiguration } from './configuration.ts'
+
+export interface ProviderParts {
+  issuer: string
+  settings: ProtocolSettings & { sessionAbsoluteTtl: number }
+  /** Newest (the signer) first. */
+  signing: SigningKey[]
+  cookieSecrets: string[]
+  accounts: Accounts
+  adapter: NonNullable<Configuration['adapter']>
+  ephemeral: Store
+  audit: Audit
+  logger?: Logger
+}
+
+/** oidc-provider, configured for Latchkey, with the hooks Latchkey adds around the protocol. */
+export function buildProvider(parts: ProviderParts): Provider {
+  const { issuer, settings, signing, cookieSecrets, accounts, adapter, ephemeral, audit, logger } =
+    parts
+  const provider = new Provider(
+    issuer,
+    providerConfiguration(settings, signing, cookieSecrets, accounts, adapter),
+  )
+  // The IdP's cookies are always Secure — also on http://*.localhost in development, which
+  // browsers treat as a secure context. Koa refuses a Secure cookie on a plain connection
+  // unless each context's cookie jar is told the transport is trusted (TLS usually ends at
+  // a proxy in front of the IdP).
+  const createContext = provider.createContext.bind(provider)
+  provider.createContext = (req, res) => {
+    const ctx = createContext(req, res)
+    ctx.cookies.secure = true
+    return ctx
+  }
+  provider.use(async (ctx, next) => {
+    // RP-initiated logout ends the SSO session; Latchkey also revokes every grant made in it,
+    // so no app keeps a working refresh token (single logout, OIDC RP-Initiated Logout §2).
+    const ending = ctx.method === 'POST' && ctx.path === '/session/end/confirm'
+    const before = ending ? await provider.Session.get(ctx) : undefined
+    await next()
+    if (before?.accountId && !(await ephemeral.get('oidc:Session', before.jti))) {
+      for (const { grantId } of Object.values(before.authorizations ?? {})) {
+        if (grantId) await revokeGrantRecords(ephemeral, grantId)
+      }
+    }
+    const session = ctx.oidc?.session
+    if (session?.accountId) {
+      await ephemeral.add(
+        'session-meta',
+        session.uid,
+        { userAgent: ctx.get('user-agent').slice(0, 256) },
+        { ttl: settings.sessionAbsoluteTtl },
+      )
+    }
+  })
+  provider.on('grant.error', (_ctx, error: Error & { error_description?: string }) => {
+    // RFC 9700 §4.14.2: a rotated refresh token came back — someone holds a stolen copy.
+    if (error.error_description === 'refresh token already used') {
+      audit('refresh_token.reuse_detected', { severity: 'security' })
+    }
+  })
+  provider.on('grant.revoked', (ctx, grantId) =>
+    audit('grant.revoked', { grantId, clientId: ctx.oidc?.client?.clientId }),
+  )
+  provider.on('end_session.success', (ctx) =>
+    audit('logout', { accountId: ctx.oidc?.session?.accountId }),
+  )
+  provider.on('server_error', (_ctx, error) =>
+    logger?.error(
+      { err: { name: error.name, message: error.message, stack: error.stack } },
+      'server_error',
+    ),
+  )
+
+  return provider
+}
