@@ -12,7 +12,7 @@ export interface ExampleConfig {
  * The examples' settings from the environment. The defaults fit the demo IdP of `npm start`;
  * register the example as a client there first (see README.md).
  */
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ExampleConfig {
+function configFromEnv(env: NodeJS.ProcessEnv = process.env): ExampleConfig {
   const port = Number(env.PORT ?? 5050)
   const origin = env.ORIGIN ?? `http://localhost:${port}`
   const need = (name: string) => {

@@ -6,7 +6,7 @@ import { build } from 'vite'
 
 const DEMO = join(import.meta.dirname, '..')
 const PACKAGES = join(DEMO, '..', '..', 'packages')
-export const DIST = join(DEMO, 'dist')
+const DIST = join(DEMO, 'dist')
 const APPS = ['app', 'admin'] as const
 
 /** Newest modification time of the files under a folder. */

@@ -16,7 +16,7 @@ const TYPES: Record<string, string> = {
  * `connect`), no framing, no sniffing. The app never handles a token, so nothing here needs
  * to be readable by script but the CSRF token the backend hands over.
  */
-export const pageHeaders = (connect: string[]) => ({
+const pageHeaders = (connect: string[]) => ({
   'content-security-policy': `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ${connect.join(' ')}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`,
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',

@@ -1,9 +1,8 @@
-import { createRemoteJWKSet, customFetch, jwtVerify } from 'jose'
+import { logoutTokenVerifier } from './backchannel_logout.ts'
 import { parseCookies, serializeCookie } from './cookies.ts'
 import { cors } from './cors.ts'
 import { csrf, isUnsafe } from './csrf.ts'
 import {
-  AuthError,
   errorResponse,
   Forbidden,
   InvalidRequest,
@@ -12,11 +11,12 @@ import {
   Unauthenticated,
 } from './errors.ts'
 import { idpClient, type TokenSet } from './idp_client.ts'
-import { digest, randomId, sealer } from './lib/crypto.ts'
+import { randomId, sealer } from './lib/crypto.ts'
 import { type CookieNames, type LatchkeyOptions, resolveOptions } from './options.ts'
 import { refresher } from './refresh.ts'
 import { safeReturnTo } from './return_to.ts'
 import { revocationList } from './revocation.ts'
+import { sessionStore } from './session_store.ts'
 import { type AccessClaims, createVerifier, type Verifier } from './verify.ts'
 
 /** Who is calling: the same shape in cookie and session mode. */
@@ -50,11 +50,6 @@ export interface Latchkey {
   readonly options: { mode: 'cookie' | 'session'; cookieNames: CookieNames }
 }
 
-interface SessionRecord {
-  tokens: TokenSet
-  sid: string
-}
-
 const toAuth = (claims: AccessClaims, accessToken: string): AuthContext => ({
   sub: claims.sub,
   sid: claims.sid,
@@ -85,6 +80,20 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
   const revoked = revocationList(store, Math.max(o.attributes.access.maxAge, 3600))
   const refresh = refresher(store, seal, o.refreshGraceSeconds, (token) => idp.refresh(token))
   const cookieNames = Object.values(names)
+  const sessions = sessionStore(store, seal, {
+    session: attributes.session.maxAge,
+    grant: attributes.refresh.maxAge,
+  })
+  const verifyLogoutToken = logoutTokenVerifier(
+    {
+      issuer: o.issuer,
+      clientId: o.clientId,
+      clockTolerance: o.clockToleranceSeconds,
+      fetch: o.fetch,
+      jwksUri: async () => (await idp.metadata()).jwks_uri ?? '',
+    },
+    store,
+  )
 
   let verifier: Promise<Verifier> | undefined
   const verify = () => {
@@ -114,32 +123,6 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     )
   const clearCookie = (headers: Headers, kind: keyof CookieNames) => setCookie(headers, kind, '', 0)
 
-  // Session records are keyed by a digest of the cookie, so the store never holds a live id.
-  const sessionKey = (id: string) => digest(id)
-  const loadSession = async (id: string | undefined) => {
-    if (!id) return undefined
-    const sealed = await store.get<string>('session', sessionKey(id))
-    return sealed === undefined ? undefined : seal.open<SessionRecord>(sealed)
-  }
-  const saveSession = async (id: string, record: SessionRecord) => {
-    await store.set('session', sessionKey(id), seal.seal(record), {
-      ttl: attributes.session.maxAge,
-    })
-    await store.set(`session-of-sid:${record.sid}`, sessionKey(id), 1, {
-      ttl: attributes.session.maxAge,
-    })
-  }
-  // What logout needs in cookie mode, where the refresh cookie is scoped to /auth/refresh.
-  const saveGrant = (sid: string, tokens: TokenSet) =>
-    store.set(
-      'grant',
-      sid,
-      seal.seal({ refreshToken: tokens.refreshToken, idToken: tokens.idToken }),
-      {
-        ttl: attributes.refresh.maxAge,
-      },
-    )
-
   const claimsOf = async (token: string, allowExpired = false) => {
     const claims = await (await verify()).verify(token, { allowExpired })
     await revoked.ready()
@@ -150,7 +133,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
   async function authenticate(request: Request): Promise<AuthContext> {
     const cookies = cookiesOf(request)
     if (o.mode === 'session') {
-      const record = await loadSession(cookies.get(names.session))
+      const record = await sessions.load(cookies.get(names.session))
       if (!record) throw new Unauthenticated('sign in first')
       return toAuth(await claimsOf(record.tokens.accessToken), record.tokens.accessToken)
     }
@@ -208,14 +191,10 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
       const headers = new Headers({ location: new URL(tx.returnTo, `${o.appUrl}/`).href })
       clearCookie(headers, 'transaction')
       if (o.mode === 'session') {
-        // A fresh id at every login: a session id planted before login is worthless (fixation).
-        const old = cookies.get(names.session)
-        if (old) await store.delete('session', sessionKey(old))
-        const sessionId = randomId(32)
-        await saveSession(sessionId, { tokens, sid })
+        const sessionId = await sessions.create({ tokens, sid }, cookies.get(names.session))
         setCookie(headers, 'session', sessionId)
       } else {
-        await saveGrant(sid, tokens)
+        await sessions.saveGrant(sid, tokens)
       }
       issue(headers, tokens, sid)
       return new Response(null, { status: 303, headers })
@@ -227,14 +206,14 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
       const headers = new Headers()
       if (o.mode === 'session') {
         const sessionId = cookies.get(names.session)
-        const record = await loadSession(sessionId)
+        const record = await sessions.load(sessionId)
         if (!sessionId || !record?.tokens.refreshToken) throw new Unauthenticated('sign in first')
         // The record is shared by every tab: tokens obtained within the grace window are the
         // answer to this burst of refreshes, not a reason for another rotation.
         const obtainedAt = record.tokens.expiresAt - record.tokens.expiresIn
         const fresh = Date.now() / 1000 - obtainedAt < o.refreshGraceSeconds
         const tokens = fresh ? record.tokens : await refresh(record.tokens.refreshToken)
-        if (!fresh) await saveSession(sessionId, { tokens, sid: record.sid })
+        if (!fresh) await sessions.save(sessionId, { tokens, sid: record.sid })
         return Response.json(
           { expiresAt: tokens.expiresAt, csrfToken: issue(headers, tokens, record.sid) },
           { headers },
@@ -245,7 +224,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
       const tokens = await refresh(refreshToken)
       const claims = await claimsOf(tokens.accessToken)
       const sid = claims.sid ?? ''
-      await saveGrant(sid, tokens)
+      await sessions.saveGrant(sid, tokens)
       return Response.json(
         { expiresAt: tokens.expiresAt, csrfToken: issue(headers, tokens, sid) },
         { headers },
@@ -256,7 +235,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
       guard.checkOrigin(request)
       const cookies = cookiesOf(request)
       const sessionId = cookies.get(names.session)
-      const record = o.mode === 'session' ? await loadSession(sessionId) : undefined
+      const record = o.mode === 'session' ? await sessions.load(sessionId) : undefined
       const access = cookies.get(names.access)
       const sid =
         record?.sid ??
@@ -265,18 +244,14 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
           : undefined) ??
         guard.bindingOf(cookies.get(names.csrf))
       guard.checkToken(request, cookies.get(names.csrf), sid)
-      const grant = record
-        ? record.tokens
-        : await store
-            .get<string>('grant', sid ?? '')
-            .then((s) => (s ? seal.open<Partial<TokenSet>>(s) : undefined))
+      const grant = record ? record.tokens : sid ? await sessions.loadGrant(sid) : undefined
       // Revoke at the IdP (RFC 7009) so the refresh token is dead everywhere, not just here.
       if (grant?.refreshToken) await idp.revoke(grant.refreshToken).catch(() => undefined)
       if (sid) {
         await revoked.revoke(`sid:${sid}`)
-        await store.delete('grant', sid)
+        await sessions.endSid(sid)
       }
-      if (sessionId) await store.delete('session', sessionKey(sessionId))
+      if (sessionId) await sessions.destroy(sessionId)
       const headers = new Headers()
       for (const kind of ['access', 'refresh', 'csrf', 'session'] as const)
         clearCookie(headers, kind)
@@ -289,7 +264,9 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     async 'GET /auth/me'(request) {
       const auth = await authenticate(request)
       const record =
-        o.mode === 'session' ? await loadSession(cookiesOf(request).get(names.session)) : undefined
+        o.mode === 'session'
+          ? await sessions.load(cookiesOf(request).get(names.session))
+          : undefined
       return Response.json({
         user: {
           sub: auth.sub,
@@ -305,44 +282,14 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
 
     async 'POST /auth/backchannel-logout'(request) {
       const form = await request.formData().catch(() => undefined)
-      const token = form?.get('logout_token')
-      if (typeof token !== 'string' || token.length > 8192)
-        throw new InvalidRequest('logout_token is required')
-      const jwks = createRemoteJWKSet(new URL((await idp.metadata()).jwks_uri ?? ''), {
-        [customFetch]: o.fetch,
-      })
-      // OIDC Back-Channel Logout 1.0 §2.6: signature, iss, aud, iat, typ, the event, no nonce.
-      const { payload } = await jwtVerify(token, jwks, {
-        issuer: o.issuer,
-        audience: o.clientId,
-        algorithms: ['ES256'],
-        typ: 'logout+jwt',
-        requiredClaims: ['iat', 'jti', 'events'],
-        maxTokenAge: '5 minutes',
-        clockTolerance: o.clockToleranceSeconds,
-      }).catch((error) => {
-        throw new InvalidRequest('invalid logout token', { cause: error })
-      })
-      const events = payload.events as Record<string, unknown> | undefined
-      if (
-        !events ||
-        typeof events['http://schemas.openid.net/event/backchannel-logout'] !== 'object'
-      ) {
-        throw new InvalidRequest('not a logout token')
-      }
-      if ('nonce' in payload || (!payload.sid && !payload.sub))
-        throw new InvalidRequest('invalid logout token')
-      // Each logout token is accepted once (§2.6 step 8: jti replay).
-      if (!(await store.add('logout-jti', String(payload.jti), 1, { ttl: 600 }))) {
-        throw new InvalidRequest('logout token replayed')
-      }
-      if (typeof payload.sid === 'string') {
-        await revoked.revoke(`sid:${payload.sid}`)
-        await store.delete('grant', payload.sid)
-        for (const { key } of await store.list(`session-of-sid:${payload.sid}`))
-          await store.delete('session', key)
+      const ended = await verifyLogoutToken(form?.get('logout_token'))
+      // In cookie mode too: the sid (or sub) goes on the revoked list every instance reads, so
+      // an access cookie issued before the logout stops working at once.
+      if ('sid' in ended) {
+        await revoked.revoke(`sid:${ended.sid}`)
+        await sessions.endSid(ended.sid)
       } else {
-        await revoked.revoke(`sub:${payload.sub}`)
+        await revoked.revoke(`sub:${ended.sub}`)
       }
       return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } })
     },
@@ -388,5 +335,3 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     options: { mode: o.mode, cookieNames: names },
   }
 }
-
-export { AuthError, errorResponse, Forbidden }
