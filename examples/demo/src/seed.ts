@@ -48,18 +48,19 @@ export async function seed(idp: IdentityProvider, durable: Store): Promise<DemoS
     keyof typeof clients,
     (typeof clients)['app'],
   ][]) {
-    const existing = await idp.clients.find(c.id)
+    // The IdP keeps only a hash of a client secret: the demo keeps its backends' own copy.
+    const clientSecret = await persistent(durable, `client-secret:${c.id}`, secret)
     const client =
-      existing ??
+      (await idp.clients.find(c.id)) ??
       (await idp.clients.add({
         id: c.id,
         name: c.name,
-        secret: secret(),
+        secret: clientSecret,
         redirectUris: c.bases.map((base) => `${base}/auth/callback`),
         postLogoutRedirectUris: [c.postLogout],
         backchannelLogoutUri: `${c.bases[0]}/auth/backchannel-logout`,
       }))
-    registered[name] = { id: client.id, secret: client.secret }
+    registered[name] = { id: client.id, secret: clientSecret }
   }
 
   const alice: DemoAccount = {

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { Store } from '@latchkey/store'
 import type { AdapterPayload } from 'oidc-provider'
 import { z } from 'zod'
@@ -7,7 +8,8 @@ export interface ClientRecord {
   id: string
   /** Shown to users on the sign-in and consent screens. @default the id */
   name?: string
-  secret: string
+  /** Only a hash of the secret is kept (see `hashClientSecret`). */
+  secretHash: string
   redirectUris: string[]
   postLogoutRedirectUris: string[]
   backchannelLogoutUri?: string
@@ -16,8 +18,29 @@ export interface ClientRecord {
   createdAt: string
 }
 
-export type NewClient = Omit<ClientRecord, 'createdAt' | 'firstParty' | 'postLogoutRedirectUris'> &
-  Partial<Pick<ClientRecord, 'firstParty' | 'postLogoutRedirectUris'>>
+export type NewClient = Omit<
+  ClientRecord,
+  'createdAt' | 'firstParty' | 'postLogoutRedirectUris' | 'secretHash'
+> &
+  Partial<Pick<ClientRecord, 'firstParty' | 'postLogoutRedirectUris'>> & {
+    /** At least 32 characters; only its hash is stored. */
+    secret: string
+  }
+
+/**
+ * Client secrets are stored hashed, so a copy of the data is not a copy of the backends'
+ * credentials. They are random and at least 32 characters long, so one SHA-256 resists
+ * guessing; a slow password hash would only slow every token request (ASVS 5.0 V11.4.2).
+ */
+export const hashClientSecret = (secret: string) =>
+  `sha256:${createHash('sha256').update(secret).digest('base64url')}`
+
+/** Compares a presented secret with a stored hash in constant time. */
+export function clientSecretMatches(secretHash: string, presented: string): boolean {
+  const a = Buffer.from(hashClientSecret(presented))
+  const b = Buffer.from(secretHash)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
 
 const NS = 'clients'
 
@@ -40,7 +63,8 @@ export function toMetadata(client: ClientRecord): AdapterPayload {
   return {
     client_id: client.id,
     ...(client.name && { client_name: client.name }),
-    client_secret: client.secret,
+    // oidc-provider compares presented secrets through `clientSecretMatches` (provider/build.ts).
+    client_secret: client.secretHash,
     redirect_uris: client.redirectUris,
     post_logout_redirect_uris: client.postLogoutRedirectUris,
     grant_types: ['authorization_code', 'refresh_token'],
@@ -65,7 +89,12 @@ export function createClients(durable: Store) {
       const parsed = schema.safeParse(input)
       if (!parsed.success)
         throw new AccountError(parsed.error.issues.map((i) => i.message).join('; '))
-      const client: ClientRecord = { ...parsed.data, createdAt: new Date().toISOString() }
+      const { secret, ...rest } = parsed.data
+      const client: ClientRecord = {
+        ...rest,
+        secretHash: hashClientSecret(secret),
+        createdAt: new Date().toISOString(),
+      }
       if (!(await durable.add(NS, client.id, client))) {
         throw new AccountError(`a client "${client.id}" already exists`)
       }
@@ -74,10 +103,10 @@ export function createClients(durable: Store) {
     find(id: string): Promise<ClientRecord | undefined> {
       return durable.get<ClientRecord>(NS, id)
     },
-    async list(): Promise<Omit<ClientRecord, 'secret'>[]> {
+    async list(): Promise<Omit<ClientRecord, 'secretHash'>[]> {
       const all = await durable.list<ClientRecord>(NS)
       return all
-        .map(({ value: { secret: _s, ...client } }) => client)
+        .map(({ value: { secretHash: _s, ...client } }) => client)
         .sort((a, b) => a.id.localeCompare(b.id))
     },
     async remove(id: string): Promise<boolean> {

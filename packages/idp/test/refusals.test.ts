@@ -207,4 +207,22 @@ describe('identity provider: refusals', () => {
     expect((await oidc.tokenIntrospection(other.config, refresh)).active).toBe(false)
     expect((await oidc.tokenIntrospection(rp.config, refresh)).active).toBe(true)
   })
+
+  it('keeps only a hash of a client secret, and refuses a wrong secret', async () => {
+    const stored = JSON.stringify(await t.stores.durable.list('clients'))
+    expect(stored).not.toContain(CLIENT_SECRET)
+    expect(stored).toContain('sha256:')
+    const impostor = await oidc.discovery(
+      new URL(t.issuer),
+      'app',
+      `${CLIENT_SECRET}x`,
+      undefined,
+      {
+        execute: [oidc.allowInsecureRequests],
+      },
+    )
+    await expect(oidc.tokenIntrospection(impostor, 'anything')).rejects.toMatchObject({
+      error: 'invalid_client',
+    })
+  })
 })

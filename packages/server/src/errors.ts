@@ -45,6 +45,11 @@ export class InvalidRequest extends AuthError {
   static override code = 'invalid_request'
   static override status = 400
 }
+/** A Latchkey endpoint called with a method it does not answer (RFC 9110 §15.5.6). */
+export class MethodNotAllowed extends AuthError {
+  static override code = 'method_not_allowed'
+  static override status = 405
+}
 /** The session store (e.g. Redis) cannot be reached: try again later, nothing was changed. */
 export class StoreUnavailable extends AuthError {
   static override code = 'store_unavailable'

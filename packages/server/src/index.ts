@@ -7,6 +7,7 @@ export {
   IdpUnavailable,
   InvalidRequest,
   InvalidToken,
+  MethodNotAllowed,
   StoreUnavailable,
   TokenExpired,
   Unauthenticated,

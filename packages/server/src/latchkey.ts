@@ -7,11 +7,12 @@ import {
   Forbidden,
   InvalidRequest,
   InvalidToken,
+  MethodNotAllowed,
   TokenExpired,
   Unauthenticated,
 } from './errors.ts'
 import { idpClient, type TokenSet } from './idp_client.ts'
-import { randomId, sealer } from './lib/crypto.ts'
+import { digest, randomId, sealer } from './lib/crypto.ts'
 import { type CookieNames, type LatchkeyOptions, resolveOptions } from './options.ts'
 import { refresher } from './refresh.ts'
 import { safeReturnTo } from './return_to.ts'
@@ -167,7 +168,9 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
       const returnTo = safeReturnTo(url.searchParams.get('returnTo'))
       const tx = { state: randomId(), nonce: randomId(), verifier: randomId(), returnTo }
       const id = randomId()
-      await store.set('login', id, seal.seal(tx), { ttl: attributes.transaction.maxAge })
+      // Keyed by a digest, like sessions: the store never holds a live cookie value, and a
+      // cookie of any length or shape maps to a valid key.
+      await store.set('login', digest(id), seal.seal(tx), { ttl: attributes.transaction.maxAge })
       const headers = new Headers({ location: await idp.authorizationUrl(tx) })
       setCookie(headers, 'transaction', id)
       return new Response(null, { status: 302, headers })
@@ -177,7 +180,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
       const cookies = cookiesOf(request)
       const id = cookies.get(names.transaction)
       // Single use: the transaction is taken, so a replayed callback finds nothing.
-      const sealed = id ? await store.take<string>('login', id) : undefined
+      const sealed = id ? await store.take<string>('login', digest(id)) : undefined
       const tx = sealed
         ? seal.open<{ state: string; nonce: string; verifier: string; returnTo: string }>(sealed)
         : undefined
@@ -295,16 +298,24 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     },
   }
 
+  /** The methods Latchkey answers on a path, for the 405 of a wrong one. */
+  const methodsOf = (path: string) =>
+    Object.keys(routes)
+      .filter((route) => route.endsWith(` ${path}`))
+      .map((route) => route.split(' ')[0] as string)
+
   async function handle(request: Request): Promise<Response | undefined> {
     if (corsPolicy.isPreflight(request)) return corsPolicy.preflight(request)
     const url = new URL(request.url)
     const route = routes[`${request.method} ${url.pathname}`]
-    if (!route) return undefined
+    const allowed = route ? [] : methodsOf(url.pathname)
+    if (!route && allowed.length === 0) return undefined // not ours: the app's route
     let response: Response
     try {
+      if (!route) throw new MethodNotAllowed(`use ${allowed.join(' or ')}`)
       response = await route(request, url)
     } catch (error) {
-      response = errorResponse(error)
+      response = errorResponse(error, route ? undefined : { allow: allowed.join(', ') })
     }
     // Responses of a redirect or JSON are immutable once built: copy into fresh headers.
     const headers = new Headers(response.headers)

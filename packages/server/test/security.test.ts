@@ -123,6 +123,15 @@ describe('server: refusing what it must refuse', () => {
     expect(await response.json()).toMatchObject({ error })
   })
 
+  it('refuses a callback whose transaction cookie is long garbage with 400, not a 500', async () => {
+    // Found by the fuzz suite: the cookie's value went into a store key as it was.
+    const response = await fetch(`${backend.url}/auth/callback?code=x&state=y`, {
+      headers: { cookie: `__Secure-latchkey_tx=${'a.'.repeat(400)}` },
+    })
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({ error: 'invalid_request' })
+  })
+
   it('refuses duplicated, malformed and oversized cookies with 4xx JSON, never a 500', async () => {
     const token = await sign(claims())
     const duplicated = await fetch(`${backend.url}/api/me`, {

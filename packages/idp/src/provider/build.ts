@@ -3,6 +3,7 @@ import Provider, { type Configuration } from 'oidc-provider'
 import type { Logger } from 'pino'
 import type { Accounts } from '../accounts/accounts.ts'
 import type { Audit } from '../audit.ts'
+import { clientSecretMatches } from '../clients.ts'
 import type { SigningKey } from '../keys.ts'
 import { revokeGrantRecords } from './adapter.ts'
 import { type ProtocolSettings, providerConfiguration } from './configuration.ts'
@@ -28,6 +29,11 @@ export function buildProvider(parts: ProviderParts): Provider {
     issuer,
     providerConfiguration(settings, signing, cookieSecrets, accounts, adapter),
   )
+  // Registered clients carry only a hash of their secret (clients.ts): compare against it.
+  // (Safe because no HMAC algorithm is enabled: the hash never serves as a key.)
+  provider.Client.prototype.compareClientSecret = function compare(actual: string) {
+    return clientSecretMatches(this.clientSecret ?? '', actual)
+  }
   // The IdP's cookies are always Secure — also on http://*.localhost in development, which
   // browsers treat as a secure context. Koa refuses a Secure cookie on a plain connection
   // unless each context's cookie jar is told the transport is trusted (TLS usually ends at

@@ -214,7 +214,12 @@ export function providerConfiguration(
       }
       return settings.fetch(url, init)
     },
+    // Clients present their secret itself (HTTP Basic, or in the body as many RPs default
+    // to): no client_secret_jwt, whose HMAC key would be the stored secret hash, and no
+    // `none` (every client is confidential).
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
     enabledJWA: {
+      clientAuthSigningAlgValues: ['ES256'],
       idTokenSigningAlgValues: ['ES256'],
       userinfoSigningAlgValues: ['ES256'],
       introspectionSigningAlgValues: ['ES256'],
