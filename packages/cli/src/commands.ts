@@ -200,11 +200,21 @@ export const COMMANDS: Record<string, Record<string, Command>> = {
     },
     rotate: {
       summary: 'add a new signing key; the old one stays published until its tokens expire',
-      options: {},
-      async run(admin, _values, io) {
-        const key = await admin.rotateKey()
+      options: {
+        'activate-in': {
+          type: 'string',
+          help: 'seconds before it signs (default 0; 60 with several IdP instances)',
+        },
+      },
+      async run(admin, values, io) {
+        const delay = Number(values['activate-in'] ?? 0)
+        if (!Number.isInteger(delay) || delay < 0 || delay > 86_400)
+          throw new UsageError('--activate-in takes whole seconds, 0 to 86400')
+        const key = await admin.rotateKey(delay)
         await admin.record('admin.key_rotated', { kid: key.kid })
-        io.out(`new signing key ${key.kid}; running identity providers sign with it from now on`)
+        io.out(
+          `new signing key ${key.kid}, published now; running identity providers sign with it from ${key.activatesAt}`,
+        )
       },
     },
   },

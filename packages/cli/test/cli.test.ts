@@ -136,6 +136,12 @@ describe('latchkey CLI', () => {
     const after = JSON.parse((await latchkey(['keys', 'list', '--json'])).out)
     expect(after.map((k: { status: string }) => k.status)).toEqual(['signing', 'published'])
     expect(after[1].kid).toBe(before[0].kid)
+    // A delayed key: published now as the next one, the current signer unchanged.
+    expect((await latchkey(['keys', 'rotate', '--activate-in', '3600'])).code).toBe(0)
+    const later = JSON.parse((await latchkey(['keys', 'list', '--json'])).out)
+    expect(later.map((k: { status: string }) => k.status)).toEqual(['signing', 'next', 'published'])
+    expect(later[0].kid).toBe(after[0].kid)
+    expect((await latchkey(['keys', 'rotate', '--activate-in', 'soon'])).code).toBe(2)
   })
 
   it('answers an unknown command or option with usage and exit code 2', async () => {

@@ -44,9 +44,12 @@ export function createAdmin(
     accounts,
     clients: createClients(stores.durable),
     keys,
-    /** Adds a new signing key; every running IdP on these stores switches to it at once. */
-    async rotateKey() {
-      const key = await keys.rotate()
+    /**
+     * Adds a new signing key; every running IdP on these stores publishes it at once and signs
+     * with it from `activateInSeconds` on.
+     */
+    async rotateKey(activateInSeconds = 0) {
+      const key = await keys.rotate(activateInSeconds)
       await stores.ephemeral.publish(KEYS_ROTATED, key.kid)
       return key
     },

@@ -9,7 +9,7 @@ import type { Accounts } from './accounts/accounts.ts'
 import { ACCOUNT_DISABLED, ADMIN_ACTION, createAdmin, KEYS_ROTATED } from './admin.ts'
 import { createAudit } from './audit.ts'
 import { type Clients, toMetadata } from './clients.ts'
-import { cookieKeys, type Keys } from './keys.ts'
+import { cookieKeys, type Keys, nextActivation } from './keys.ts'
 import { sendHtml, sendJson } from './lib/http.ts'
 import { storeAdapter } from './provider/adapter.ts'
 import { buildProvider } from './provider/build.ts'
@@ -106,8 +106,14 @@ export async function createIdentityProvider(
   let provider!: Provider
   let callback!: ReturnType<Provider['callback']>
   let jwks!: JWTVerifyGetKey
+  let activation: NodeJS.Timeout | undefined
   const loadKeys = async () => {
     const signing = await keys.active()
+    // A published key that signs later: build again when its time comes.
+    clearTimeout(activation)
+    const next = nextActivation(signing)
+    if (next !== undefined)
+      activation = setTimeout(() => void loadKeys(), next - Date.now() + 10).unref()
     provider = buildProvider({
       issuer,
       settings,
@@ -208,8 +214,8 @@ export async function createIdentityProvider(
     keys: {
       ...keys,
       // Switches this process at once; the others on the same stores follow the announcement.
-      async rotate() {
-        const key = await admin.rotateKey()
+      async rotate(activateInSeconds = 0) {
+        const key = await admin.rotateKey(activateInSeconds)
         await loadKeys()
         return key
       },
@@ -226,6 +232,7 @@ export async function createIdentityProvider(
       await unsubscribeDisabled()
       await unsubscribeAdmin()
       await unsubscribeKeys()
+      clearTimeout(activation)
     },
   }
 }

@@ -58,4 +58,20 @@ describe('identity provider: signing-key rotation while running', () => {
     expect((await jwksKids())[0]).toBe(key.kid)
     expect(decodeProtectedHeader(await accessToken()).kid).toBe(key.kid)
   })
+
+  it('publishes a delayed key at once and signs with it only when its time comes', async () => {
+    const signer = decodeProtectedHeader(await accessToken()).kid
+    const next = await createAdmin(t.stores).rotateKey(2)
+    await expect.poll(jwksKids, { timeout: 5000 }).toContain(next.kid)
+    // Published for verifiers, not used for signing yet; the JWKS says it may only verify.
+    expect(decodeProtectedHeader(await accessToken()).kid).toBe(signer)
+    const jwks = (await (await fetch(`${t.issuer}/jwks`)).json()) as {
+      keys: { kid: string; key_ops?: string[] }[]
+    }
+    expect(jwks.keys.find((k) => k.kid === next.kid)?.key_ops).toEqual(['verify'])
+    expect((await t.idp.keys.list()).find((k) => k.kid === next.kid)?.status).toBe('next')
+    await expect
+      .poll(async () => decodeProtectedHeader(await accessToken()).kid, { timeout: 5000 })
+      .toBe(next.kid)
+  })
 })

@@ -39,7 +39,10 @@ export function providerConfiguration(
   const now = () => Math.floor(Date.now() / 1000)
   return {
     adapter,
-    jwks: { keys: keys.map((k) => k.jwk) } as Configuration['jwks'],
+    // The first key signs; the others (the next one, retired ones) may only verify.
+    jwks: {
+      keys: keys.map((k, i) => (i === 0 ? k.jwk : { ...k.jwk, key_ops: ['verify'] })),
+    } as Configuration['jwks'],
     cookies: {
       keys: cookieKeys,
       names: {
