@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import pg from 'pg'
 import {
   memoryStore,
   postgresStore,
@@ -17,6 +18,7 @@ import {
 import { compare } from './harness.ts'
 
 const PARALLEL = 32
+const POSTGRES = process.env.LATCHKEY_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const session = {
   tokens: { access: 'x'.repeat(600), refresh: 'y'.repeat(43), expiresAt: 2_000_000_000 },
   sid: 'sid-123',
@@ -33,7 +35,7 @@ export async function benchStores() {
       prefix: `${prefix}:`,
     }),
     postgresStore({
-      url: process.env.LATCHKEY_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+      url: POSTGRES,
       table: 'latchkey_bench',
     }),
   ]
@@ -61,5 +63,9 @@ export async function benchStores() {
       await store.close()
     }
     rmSync(dir, { recursive: true, force: true })
+    const client = new pg.Client({ connectionString: POSTGRES })
+    await client.connect()
+    await client.query('DROP TABLE IF EXISTS latchkey_bench')
+    await client.end()
   }
 }

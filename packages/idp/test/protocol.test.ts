@@ -18,11 +18,12 @@ describe.each(STORE_KINDS)(
   (kind) => {
     let t: TestIdp
     let rp: RelyingParty
+    let stores: ReturnType<typeof storesFor>
     let receiver: Awaited<ReturnType<typeof startReceiver>>
     const password = 'correct horse battery staple'
 
     beforeAll(async () => {
-      const stores = storesFor(kind)
+      stores = storesFor(kind)
       t = await startIdp({ stores })
       receiver = await startReceiver()
       rp = await relyingParty(t, 'app', { backchannelLogoutUri: receiver.url })
@@ -37,8 +38,7 @@ describe.each(STORE_KINDS)(
     afterAll(async () => {
       await t.close()
       await receiver.close()
-      await t.stores.durable.close()
-      await t.stores.ephemeral.close()
+      await stores.dispose()
     })
 
     it('publishes discovery with PKCE S256 only and the endpoints the contract names', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { memoryStore, postgresStore, redisStore, type Store, sqliteStore } from '@latchkey/store'
 import * as oidc from 'openid-client'
 import { generateSync } from 'otplib'
+import pg from 'pg'
 import { pino } from 'pino'
 import {
   createIdentityProvider,
@@ -155,23 +156,46 @@ type StoreKind = 'memory' | 'sqlite' | 'postgres+redis'
  */
 export const STORE_KINDS: StoreKind[] = ['memory', 'sqlite', 'postgres+redis']
 
-export function storesFor(kind: StoreKind): { durable: Store; ephemeral: Store } {
+export function storesFor(kind: StoreKind): {
+  durable: Store
+  ephemeral: Store
+  /** Closes the stores and drops what the run left behind (its PostgreSQL table). */
+  dispose(): Promise<void>
+} {
   const run = randomBytes(6).toString('hex')
-  if (kind === 'memory') return { durable: memoryStore(), ephemeral: memoryStore() }
-  if (kind === 'sqlite') {
-    const store = sqliteStore({
-      path: join(mkdtempSync(join(tmpdir(), 'latchkey-idp-')), 'latchkey.db'),
-    })
-    return { durable: store, ephemeral: store }
+  if (kind === 'memory') {
+    const stores = { durable: memoryStore(), ephemeral: memoryStore() }
+    return { ...stores, dispose: async () => {} }
   }
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'latchkey-idp-'))
+    const store = sqliteStore({ path: join(dir, 'latchkey.db') })
+    return {
+      durable: store,
+      ephemeral: store,
+      async dispose() {
+        await store.close()
+        rmSync(dir, { recursive: true, force: true })
+      },
+    }
+  }
+  const url = process.env.LATCHKEY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+  const table = `idp_test_${run}`
+  const durable = postgresStore({ url, table })
+  const ephemeral = redisStore({
+    url: process.env.LATCHKEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    prefix: `latchkey-idp-test:${run}:`,
+  })
   return {
-    durable: postgresStore({
-      url: process.env.LATCHKEY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-      table: `idp_test_${run}`,
-    }),
-    ephemeral: redisStore({
-      url: process.env.LATCHKEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-      prefix: `latchkey-idp-test:${run}:`,
-    }),
+    durable,
+    ephemeral,
+    async dispose() {
+      await durable.close()
+      await ephemeral.close()
+      const client = new pg.Client({ connectionString: url })
+      await client.connect()
+      await client.query(`DROP TABLE IF EXISTS ${table}`)
+      await client.end()
+    },
   }
 }

@@ -13,13 +13,18 @@ export interface RedisStoreOptions {
 
 // Every write keeps the namespace's index (a sorted set scored by expiry time) in step, and
 // prunes the index of expired keys, so `list` never scans the keyspace and indexes stay bounded.
+// The index itself expires with its longest-lived record: namespaces made per grant or per
+// account (written once, never listed again) leave nothing behind.
 // Times come from the Redis server's clock (TIME), never from the callers'.
 const NOW = `local t = redis.call('TIME'); local now = t[1] * 1000 + math.floor(t[2] / 1000)`
 const INDEX = `
 local score = '+inf'
 if ARGV[2] ~= '' then score = now + tonumber(ARGV[2]) end
 redis.call('ZADD', KEYS[2], score, ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. now)`
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. now)
+local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')[2]
+if last == 'inf' then redis.call('PERSIST', KEYS[2])
+else redis.call('PEXPIREAT', KEYS[2], math.ceil(tonumber(last))) end`
 
 // KEYS: record, index. ARGV: json, ttl ms or '', key, 'NX' or ''.
 const WRITE = `${NOW}

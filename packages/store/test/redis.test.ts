@@ -35,6 +35,12 @@ it('keeps the index of a namespace bounded to live records', async () => {
   await store.set('grace', 'fresh', 1, { ttl: 60 })
   const redis = new Redis(url)
   expect(await redis.zcard(`${prefix}index:i:grace`)).toBe(1)
+  // The index expires with its longest-lived record, and never while one lives forever.
+  const ttl = await redis.pttl(`${prefix}index:i:grace`)
+  expect(ttl).toBeGreaterThan(59_000)
+  expect(ttl).toBeLessThanOrEqual(60_000)
+  await store.set('grace', 'forever', 1)
+  expect(await redis.pttl(`${prefix}index:i:grace`)).toBe(-1)
   redis.disconnect()
   await store.close()
 })
