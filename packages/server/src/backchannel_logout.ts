@@ -1,7 +1,6 @@
 import type { Store } from '@latchkey/store'
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey, jwtVerify } from 'jose'
 import { InvalidRequest } from './errors.ts'
-import { ACCESS_TOKEN_ALGORITHMS } from './verify.ts'
 
 const LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout'
 
@@ -9,6 +8,8 @@ export interface LogoutTokenOptions {
   issuer: string
   clientId: string
   clockTolerance: number
+  /** The IdP's signature algorithms (the access tokens' allow-list). */
+  algorithms: string[]
   fetch: typeof fetch
   /** The IdP's JWKS URI (from discovery). */
   jwksUri: () => Promise<string>
@@ -37,7 +38,7 @@ export function logoutTokenVerifier(options: LogoutTokenOptions, store: Store) {
     const { payload } = await jwtVerify(token, await keys(), {
       issuer: options.issuer,
       audience: options.clientId,
-      algorithms: [...ACCESS_TOKEN_ALGORITHMS],
+      algorithms: options.algorithms,
       typ: 'logout+jwt',
       requiredClaims: ['iat', 'jti', 'events'],
       maxTokenAge: '5 minutes',

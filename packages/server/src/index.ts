@@ -13,5 +13,5 @@ export {
   Unauthenticated,
 } from './errors.ts'
 export { type AuthContext, createLatchkey, type Latchkey } from './latchkey.ts'
-export type { CookieNames, LatchkeyOptions } from './options.ts'
+export type { AccessTokenOptions, CookieNames, LatchkeyOptions } from './options.ts'
 export type { AccessClaims } from './verify.ts'

@@ -51,16 +51,29 @@ export interface Latchkey {
   readonly options: { mode: 'cookie' | 'session'; cookieNames: CookieNames }
 }
 
-const toAuth = (claims: AccessClaims, accessToken: string): AuthContext => ({
-  sub: claims.sub,
-  sid: claims.sid,
-  roles: Array.isArray(claims.roles) ? claims.roles.filter((r) => typeof r === 'string') : [],
-  email: claims.email,
-  name: claims.name,
-  expiresAt: claims.exp,
-  claims,
-  accessToken,
-})
+/**
+ * What CSRF tokens and grant records are bound to: the IdP session (`sid`), or, for IdPs
+ * whose access tokens carry no `sid`, the user.
+ */
+const sessionBinding = (claims: AccessClaims) => claims.sid ?? `sub:${claims.sub}`
+
+const toAuth = (
+  claims: AccessClaims,
+  accessToken: string,
+  rolesOf: (claims: AccessClaims) => unknown,
+): AuthContext => {
+  const roles = rolesOf(claims)
+  return {
+    sub: claims.sub,
+    sid: claims.sid,
+    roles: Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [],
+    email: claims.email,
+    name: claims.name,
+    expiresAt: claims.exp,
+    claims,
+    accessToken,
+  }
+}
 
 /**
  * Creates the backend half of Latchkey: the login/callback/refresh/logout endpoints, the
@@ -90,6 +103,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
       issuer: o.issuer,
       clientId: o.clientId,
       clockTolerance: o.clockToleranceSeconds,
+      algorithms: o.accessToken.algorithms,
       fetch: o.fetch,
       jwksUri: async () => (await idp.metadata()).jwks_uri ?? '',
     },
@@ -103,6 +117,8 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
         issuer: o.issuer,
         audience: o.audience,
         jwksUri: m.jwks_uri ?? '',
+        algorithms: o.accessToken.algorithms,
+        typ: o.accessToken.typ,
         clockTolerance: o.clockToleranceSeconds,
         fetch: o.fetch,
       }),
@@ -136,7 +152,11 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     if (o.mode === 'session') {
       const record = await sessions.load(cookies.get(names.session))
       if (!record) throw new Unauthenticated('sign in first')
-      return toAuth(await claimsOf(record.tokens.accessToken), record.tokens.accessToken)
+      return toAuth(
+        await claimsOf(record.tokens.accessToken),
+        record.tokens.accessToken,
+        o.accessToken.roles,
+      )
     }
     const token = cookies.get(names.access)
     if (!token) {
@@ -145,7 +165,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
       if (cookies.has(names.csrf)) throw new TokenExpired('the access token has expired')
       throw new Unauthenticated('sign in first')
     }
-    return toAuth(await claimsOf(token), token)
+    return toAuth(await claimsOf(token), token, o.accessToken.roles)
   }
 
   const issue = (headers: Headers, tokens: TokenSet, sid: string) => {
@@ -190,7 +210,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
         )
       const tokens = await idp.exchange(url, tx)
       const claims = await claimsOf(tokens.accessToken)
-      const sid = claims.sid ?? randomId(16)
+      const sid = sessionBinding(claims)
       const headers = new Headers({ location: new URL(tx.returnTo, `${o.appUrl}/`).href })
       clearCookie(headers, 'transaction')
       if (o.mode === 'session') {
@@ -226,7 +246,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
       if (!refreshToken) throw new Unauthenticated('sign in first')
       const tokens = await refresh(refreshToken)
       const claims = await claimsOf(tokens.accessToken)
-      const sid = claims.sid ?? ''
+      const sid = sessionBinding(claims)
       await sessions.saveGrant(sid, tokens)
       return Response.json(
         { expiresAt: tokens.expiresAt, csrfToken: issue(headers, tokens, sid) },
@@ -243,7 +263,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
       const sid =
         record?.sid ??
         (access
-          ? (await (await verify()).verify(access, { allowExpired: true })).sid
+          ? sessionBinding(await (await verify()).verify(access, { allowExpired: true }))
           : undefined) ??
         guard.bindingOf(cookies.get(names.csrf))
       guard.checkToken(request, cookies.get(names.csrf), sid)
@@ -279,7 +299,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
         },
         expiresAt: auth.expiresAt,
         sessionExpiresAt: record ? record.tokens.expiresAt + attributes.session.maxAge : null,
-        csrfToken: guard.tokenFor(auth.sid ?? ''),
+        csrfToken: guard.tokenFor(sessionBinding(auth.claims)),
       })
     },
 
@@ -329,7 +349,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
   const checkCsrf = async (request: Request, auth: AuthContext) => {
     if (!isUnsafe(request.method)) return
     guard.checkOrigin(request)
-    guard.checkToken(request, cookiesOf(request).get(names.csrf), auth.sid ?? '')
+    guard.checkToken(request, cookiesOf(request).get(names.csrf), sessionBinding(auth.claims))
   }
 
   return {

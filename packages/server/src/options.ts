@@ -1,5 +1,27 @@
 import { memoryStore, type Store } from '@latchkey/store'
 import { type CookieAttributes, prefixFor } from './cookies.ts'
+import type { AccessClaims } from './verify.ts'
+
+/** How access tokens are checked; the defaults fit Latchkey's IdP, the options other IdPs. */
+export interface AccessTokenOptions {
+  /**
+   * The signature algorithms accepted (RFC 8725 §3.1: an allow-list). Asymmetric only:
+   * `none` and HMAC are refused, since the keys come from a public JWKS.
+   * @default ['ES256']
+   */
+  algorithms?: string[]
+  /**
+   * The `typ` header required (RFC 9068 §2.1); `false` for IdPs whose access tokens predate
+   * RFC 9068 (Keycloak sends `JWT`).
+   * @default 'at+jwt'
+   */
+  typ?: string | false
+  /** Where the user's roles are. @default (claims) => claims.roles */
+  roles?: (claims: AccessClaims) => unknown
+}
+
+/** RFC 8725 §3.1 and §2.1: signature algorithms with public keys only. */
+const ASYMMETRIC = /^(?:ES(?:256|384|512)|RS(?:256|384|512)|PS(?:256|384|512)|EdDSA|Ed25519)$/
 
 export interface LatchkeyOptions {
   /** The IdP's issuer identifier; its discovery document is fetched from it. */
@@ -40,6 +62,7 @@ export interface LatchkeyOptions {
   clockToleranceSeconds?: number
   /** Used for every call to the IdP (discovery, JWKS, token). @default globalThis.fetch */
   fetch?: typeof fetch
+  accessToken?: AccessTokenOptions
 }
 
 export interface CookieNames {
@@ -50,7 +73,10 @@ export interface CookieNames {
   transaction: string
 }
 
-export type ResolvedOptions = Required<Omit<LatchkeyOptions, 'cors' | 'cookies' | 'fetch'>> & {
+export type ResolvedOptions = Required<
+  Omit<LatchkeyOptions, 'cors' | 'cookies' | 'fetch' | 'accessToken'>
+> & {
+  accessToken: Required<AccessTokenOptions>
   origins: Set<string>
   ownOrigin: string
   fetch: typeof fetch
@@ -74,6 +100,9 @@ export function resolveOptions(options: LatchkeyOptions): ResolvedOptions {
   ) {
     fail('secrets must be a non-empty array of strings of at least 32 characters')
   }
+  const algorithms = options.accessToken?.algorithms ?? ['ES256']
+  if (algorithms.length === 0 || !algorithms.every((alg) => ASYMMETRIC.test(alg)))
+    fail('accessToken.algorithms must list asymmetric JWS algorithms only (no none, no HMAC)')
   const redirect = new URL(options.redirectUri)
   const appUrl = (options.appUrl ?? redirect.origin).replace(/\/$/, '')
   const c = options.cookies ?? {}
@@ -122,6 +151,11 @@ export function resolveOptions(options: LatchkeyOptions): ResolvedOptions {
     refreshGraceSeconds: options.refreshGraceSeconds ?? 10,
     clockToleranceSeconds: options.clockToleranceSeconds ?? 30,
     fetch: options.fetch ?? globalThis.fetch,
+    accessToken: {
+      algorithms,
+      typ: options.accessToken?.typ ?? 'at+jwt',
+      roles: options.accessToken?.roles ?? ((claims) => claims.roles),
+    },
     origins: new Set((options.cors?.origins ?? []).map((o) => new URL(o).origin)),
     ownOrigin: redirect.origin,
     attributes,

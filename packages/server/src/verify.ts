@@ -25,9 +25,13 @@ export interface VerifierOptions {
   fetch: typeof fetch
   /** Verified tokens remembered, at most. @default 10000 */
   cacheSize?: number
+  /** @default ACCESS_TOKEN_ALGORITHMS */
+  algorithms?: readonly string[]
+  /** The required `typ` header, or `false` not to check it. @default 'at+jwt' */
+  typ?: string | false
 }
 
-/** RFC 8725 §3.1: the one algorithm access tokens may use; `none` and HMAC can never get in. */
+/** RFC 8725 §3.1: the one algorithm Latchkey's access tokens use; `none` and HMAC never get in. */
 export const ACCESS_TOKEN_ALGORITHMS: readonly string[] = ['ES256']
 
 /**
@@ -40,7 +44,14 @@ export const ACCESS_TOKEN_ALGORITHMS: readonly string[] = ['ES256']
  * each hit re-checks `exp`/`nbf`, so nothing is accepted a moment past its validity.
  */
 export function createVerifier(options: VerifierOptions) {
-  const { issuer, audience, clockTolerance, cacheSize = 10_000 } = options
+  const {
+    issuer,
+    audience,
+    clockTolerance,
+    cacheSize = 10_000,
+    algorithms = ACCESS_TOKEN_ALGORITHMS,
+    typ = 'at+jwt',
+  } = options
   const jwks = createRemoteJWKSet(new URL(options.jwksUri), {
     cooldownDuration: 30_000,
     cacheMaxAge: 10 * 60_000,
@@ -67,8 +78,8 @@ export function createVerifier(options: VerifierOptions) {
         const { payload } = await jwtVerify<AccessClaims>(token, jwks, {
           issuer,
           audience,
-          algorithms: [...ACCESS_TOKEN_ALGORITHMS],
-          typ: 'at+jwt',
+          algorithms: [...algorithms],
+          ...(typ !== false && { typ }),
           clockTolerance,
           requiredClaims: ['sub', 'exp', 'iat'],
           // Verifying an expired token's signature (to bind logout's CSRF check to its session)
