@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { type JWTVerifyGetKey, jwtVerify } from 'jose'
 import type { Audit } from './audit.ts'
+import { type BearerVerifier, sendInvalidToken } from './lib/bearer.ts'
 import { sendJson } from './lib/http.ts'
 import type { Sessions } from './sessions.ts'
 
@@ -9,22 +9,7 @@ import type { Sessions } from './sessions.ts'
  * Authorised by the user's access token (RFC 6750 §2.1 Bearer), verified locally against the
  * IdP's own keys (RFC 9068 §4: `typ`, issuer, algorithm).
  */
-export function accountApi(
-  issuer: string,
-  jwks: JWTVerifyGetKey,
-  sessions: Sessions,
-  audit: Audit,
-) {
-  const unauthorized = (res: ServerResponse) =>
-    sendJson(
-      res,
-      401,
-      { error: 'invalid_token', message: 'a valid access token is required' },
-      {
-        'www-authenticate': 'Bearer error="invalid_token"',
-      },
-    )
-
+export function accountApi(verifyBearer: BearerVerifier, sessions: Sessions, audit: Audit) {
   return async function handleAccount(
     req: IncomingMessage,
     res: ServerResponse,
@@ -32,24 +17,12 @@ export function accountApi(
   ): Promise<boolean> {
     const match = /^\/account\/sessions(?:\/([A-Za-z0-9_-]{1,64}))?$/.exec(path)
     if (!match) return false
-    const token = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(req.headers.authorization ?? '')?.[1]
-    if (!token) {
-      unauthorized(res)
+    const claims = await verifyBearer(req)
+    if (!claims) {
+      sendInvalidToken(res)
       return true
     }
-    let claims: { sub?: string; sid?: string }
-    try {
-      ;({ payload: claims } = await jwtVerify(token, jwks, {
-        issuer,
-        typ: 'at+jwt',
-        algorithms: ['ES256'],
-        requiredClaims: ['sub', 'exp'],
-      }))
-    } catch {
-      unauthorized(res)
-      return true
-    }
-    const sub = claims.sub ?? ''
+    const sub = claims.sub
     const id = match[1]
     if (req.method === 'GET' && !id) {
       sendJson(res, 200, { sessions: await sessions.list(sub, claims.sid) })

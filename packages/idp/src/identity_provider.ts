@@ -10,6 +10,7 @@ import { ACCOUNT_DISABLED, ADMIN_ACTION, createAdmin, KEYS_ROTATED } from './adm
 import { createAudit } from './audit.ts'
 import { type Clients, toMetadata } from './clients.ts'
 import { cookieKeys, type Keys, nextActivation } from './keys.ts'
+import { bearerVerifier } from './lib/bearer.ts'
 import { sendHtml, sendJson } from './lib/http.ts'
 import { storeAdapter } from './provider/adapter.ts'
 import { buildProvider } from './provider/build.ts'
@@ -18,6 +19,7 @@ import { messagePage } from './screens/pages.ts'
 import { STYLESHEET } from './screens/stylesheet.ts'
 import { createSessions, type Sessions } from './sessions.ts'
 import { createThrottle, THROTTLE_DEFAULTS, type ThrottleSettings } from './throttle.ts'
+import { userinfoEndpoint } from './userinfo.ts'
 
 export interface IdentityProviderOptions {
   /** The issuer identifier, exactly as clients will compare it (OIDC Discovery §3). */
@@ -170,7 +172,9 @@ export async function createIdentityProvider(
     brand: settings.brandName,
     formKey,
   })
-  const handleAccount = accountApi(issuer, (header, token) => jwks(header, token), sessions, audit)
+  const verifyBearer = bearerVerifier(issuer, (header, token) => jwks(header, token))
+  const handleAccount = accountApi(verifyBearer, sessions, audit)
+  const handleUserinfo = userinfoEndpoint(verifyBearer, accounts)
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/'
@@ -183,7 +187,11 @@ export async function createIdentityProvider(
         res.end(STYLESHEET)
         return true
       }
-      return (await handleInteraction(req, res, path)) || (await handleAccount(req, res, path))
+      return (
+        (await handleInteraction(req, res, path)) ||
+        (await handleAccount(req, res, path)) ||
+        (await handleUserinfo(req, res, path))
+      )
     }
     ours()
       .then((handled) => {
@@ -193,7 +201,7 @@ export async function createIdentityProvider(
         const unavailable = error.code === 'ERR_STORE_UNAVAILABLE'
         logger?.error({ err: { name: error.name, message: error.message } }, 'request failed')
         if (res.headersSent) return res.end()
-        if (path.startsWith('/account/')) {
+        if (path.startsWith('/account/') || path === '/me') {
           return sendJson(res, unavailable ? 503 : 500, {
             error: unavailable ? 'store_unavailable' : 'server_error',
             message: 'try again later',

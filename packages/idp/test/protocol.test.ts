@@ -103,6 +103,25 @@ describe.each(STORE_KINDS)(
       })
     })
 
+    it('answers UserInfo for its JWT access tokens, by scope, and refuses a bad token', async () => {
+      const { tokens } = await login(rp, new Browser(), { username: 'alice', password })
+      const sub = tokens.claims()?.sub ?? ''
+      expect(await oidc.fetchUserInfo(rp.config, tokens.access_token, sub)).toEqual({
+        sub,
+        roles: ['ADMIN', 'USER'],
+        name: 'Alice',
+        preferred_username: 'alice',
+        email: 'alice@example.com',
+        email_verified: false,
+      })
+      const forged = `${tokens.access_token.slice(0, -4)}AAAA`
+      const refused = await fetch(`${t.issuer}/me`, {
+        headers: { authorization: `Bearer ${forged}` },
+      })
+      expect(refused.status).toBe(401)
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"')
+    })
+
     it('revokes a refresh token and reports it inactive through introspection', async () => {
       const { tokens } = await login(rp, new Browser(), { username: 'alice', password })
       const before = await oidc.tokenIntrospection(rp.config, tokens.refresh_token ?? '')

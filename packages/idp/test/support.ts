@@ -156,13 +156,16 @@ type StoreKind = 'memory' | 'sqlite' | 'postgres+redis'
  */
 export const STORE_KINDS: StoreKind[] = ['memory', 'sqlite', 'postgres+redis']
 
-export function storesFor(kind: StoreKind): {
+export function storesFor(
+  kind: StoreKind,
+  /** Two calls with the same run share the data (another IdP instance), not the connections. */
+  run = randomBytes(6).toString('hex'),
+): {
   durable: Store
   ephemeral: Store
   /** Closes the stores and drops what the run left behind (its PostgreSQL table). */
   dispose(): Promise<void>
 } {
-  const run = randomBytes(6).toString('hex')
   if (kind === 'memory') {
     const stores = { durable: memoryStore(), ephemeral: memoryStore() }
     return { ...stores, dispose: async () => {} }
