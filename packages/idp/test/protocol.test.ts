@@ -122,6 +122,16 @@ describe.each(STORE_KINDS)(
       expect(refused.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"')
     })
 
+    it('answers unsupported_token_type for its self-contained access tokens at revocation and introspection', async () => {
+      // RFC 7009 §2.2.1: access tokens are JWTs verified by each backend on its own; they end
+      // with their short lifetime, or at once through back-channel logout.
+      const { tokens } = await login(rp, new Browser(), { username: 'alice', password })
+      for (const call of [oidc.tokenRevocation, oidc.tokenIntrospection])
+        await expect(call(rp.config, tokens.access_token)).rejects.toMatchObject({
+          error: 'unsupported_token_type',
+        })
+    })
+
     it('revokes a refresh token and reports it inactive through introspection', async () => {
       const { tokens } = await login(rp, new Browser(), { username: 'alice', password })
       const before = await oidc.tokenIntrospection(rp.config, tokens.refresh_token ?? '')

@@ -2,6 +2,8 @@ import { createHmac, randomUUID } from 'node:crypto'
 import { redisStore } from '@latchkey/store'
 import { base64url, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { HttpBrowser } from '../../../test/support/http_browser.ts'
+import { tcpProxy } from '../../../test/support/tcp_proxy.ts'
 import { createLatchkey } from '../src/index.ts'
 import { call, signIn } from './fixtures/login.ts'
 import {
@@ -233,15 +235,41 @@ describe('server: refusing what it must refuse', () => {
     ).toThrow(/SameSite/i)
   })
 
-  it('answers 503 store_unavailable when Redis is down, and 401 still for the signed-out', async () => {
-    const dead = await startBackend(t, 'hono', {
-      store: redisStore({ url: 'redis://127.0.0.1:1' }),
-      mode: 'session',
-    })
-    const response = await fetch(`${dead.url}/auth/login`, { redirect: 'manual' })
-    expect(response.status).toBe(503)
-    expect(await response.json()).toMatchObject({ error: 'store_unavailable' })
-    await dead.close()
+  it('answers 503 store_unavailable when Redis is down, and recovers when it is back', async () => {
+    // A real Redis behind a proxy that drops it while users are signed in.
+    const proxy = await tcpProxy(6379)
+    const store = () =>
+      redisStore({
+        url: `redis://127.0.0.1:${proxy.port}`,
+        prefix: `latchkey-server-test:${randomUUID()}:`,
+      })
+    const session = await startBackend(t, 'hono', { store: store(), mode: 'session' })
+    const cookie = await startBackend(t, 'express', { store: store() })
+    try {
+      const users = [await signIn(session.url), await signIn(cookie.url)]
+      proxy.cut()
+      const during = await call(users[0]?.browser as HttpBrowser, `${session.url}/api/me`)
+      expect(during.status).toBe(503)
+      expect(await during.json()).toMatchObject({ error: 'store_unavailable' })
+      const login = await fetch(`${session.url}/auth/login`, { redirect: 'manual' })
+      expect(login.status).toBe(503)
+      // Cookie mode verifies on its own: signed-in users keep being served.
+      expect((await call(users[1]?.browser as HttpBrowser, `${cookie.url}/api/me`)).status).toBe(
+        200,
+      )
+      proxy.restore()
+      await expect
+        .poll(
+          async () =>
+            (await call(users[0]?.browser as HttpBrowser, `${session.url}/api/me`)).status,
+          { timeout: 10_000, interval: 250 },
+        )
+        .toBe(200)
+    } finally {
+      await session.close()
+      await cookie.close()
+      await proxy.close()
+    }
   })
 })
 

@@ -44,6 +44,21 @@ export function buildProvider(parts: ProviderParts): Provider {
     ctx.cookies.secure = true
     return ctx
   }
+  // A store outage (Redis or PostgreSQL down) inside the protocol is a 503 with Retry-After,
+  // not oidc-provider's generic 500; OAuth JSON errors become `temporarily_unavailable`
+  // (RFC 6749 §4.1.2.1).
+  provider.on('server_error', (ctx, error) => {
+    if ((error as { code?: string }).code === 'ERR_STORE_UNAVAILABLE')
+      ctx.state.storeUnavailable = true
+  })
+  provider.use(async (ctx, next) => {
+    await next()
+    if (!ctx.state.storeUnavailable) return
+    ctx.status = 503
+    ctx.set('retry-after', '5')
+    if (ctx.body && typeof ctx.body === 'object' && 'error' in ctx.body)
+      ctx.body = { error: 'temporarily_unavailable', error_description: 'try again in a moment' }
+  })
   provider.use(async (ctx, next) => {
     // RP-initiated logout ends the SSO session; Latchkey also revokes every grant made in it,
     // so no app keeps a working refresh token (single logout, OIDC RP-Initiated Logout §2).
