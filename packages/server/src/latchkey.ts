@@ -91,7 +91,11 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
   const idp = idpClient(o)
   const guard = csrf(o.secrets, new Set([o.ownOrigin, ...o.origins]))
   const corsPolicy = cors(o.origins)
-  const revoked = revocationList(store, Math.max(o.attributes.access.maxAge, 3600))
+  const revoked = revocationList(
+    store,
+    Math.max(o.attributes.access.maxAge, 3600),
+    o.revocationResyncSeconds,
+  )
   const refresh = refresher(store, seal, o.refreshGraceSeconds, (token) => idp.refresh(token))
   const cookieNames = Object.values(names)
   const sessions = sessionStore(store, seal, {

@@ -58,6 +58,12 @@ export interface LatchkeyOptions {
   }
   /** How long concurrent refreshes of one refresh token share its result, seconds. @default 10 */
   refreshGraceSeconds?: number
+  /**
+   * How often each instance re-reads the revoked-session list from the store, seconds: the
+   * bound on how long a back-channel logout missed during a store outage goes unseen.
+   * @default 30
+   */
+  revocationResyncSeconds?: number
   /** Accepted clock difference with the IdP, seconds (RFC 8725 §3.10 bounds it). @default 30 */
   clockToleranceSeconds?: number
   /** Used for every call to the IdP (discovery, JWKS, token). @default globalThis.fetch */
@@ -149,6 +155,7 @@ export function resolveOptions(options: LatchkeyOptions): ResolvedOptions {
     store: options.store ?? memoryStore(),
     secrets: options.secrets,
     refreshGraceSeconds: options.refreshGraceSeconds ?? 10,
+    revocationResyncSeconds: options.revocationResyncSeconds ?? 30,
     clockToleranceSeconds: options.clockToleranceSeconds ?? 30,
     fetch: options.fetch ?? globalThis.fetch,
     accessToken: {

@@ -8,13 +8,20 @@ const NS = 'revoked'
  * written to the store (for instances that start later) and published (for running ones).
  * Checked on every request against memory only, so it costs nothing on the hot path.
  * Entries live as long as an access token can (`ttl`), after which no token of theirs is valid.
+ *
+ * Pub/sub delivers at most once: an instance whose connection to the store was down when a
+ * message went out never gets it. So every instance also re-reads the list every
+ * `resyncSeconds`, which bounds how long a missed revocation can go unseen.
  */
-export function revocationList(store: Store, ttl: number) {
+export function revocationList(store: Store, ttl: number, resyncSeconds: number) {
   const local = new Map<string, number>() // "sid:x" | "sub:y" → revoked at (epoch s)
   let ready: Promise<void> | undefined
   const remember = (entry: string, at: number) => {
     local.set(entry, at)
     if (local.size > 100_000) local.delete(local.keys().next().value as string)
+  }
+  const load = async () => {
+    for (const { key, value } of await store.list<number>(NS)) remember(key, value)
   }
   const start = () => {
     ready ??= (async () => {
@@ -22,7 +29,9 @@ export function revocationList(store: Store, ttl: number) {
         const [entry = '', at = '0'] = message.split('|')
         remember(entry, Number(at))
       })
-      for (const { key, value } of await store.list<number>(NS)) remember(key, value)
+      await load()
+      // A failed re-read (store down) is retried at the next tick; requests are unaffected.
+      setInterval(() => load().catch(() => undefined), resyncSeconds * 1000).unref()
     })().catch((error) => {
       ready = undefined
       throw error

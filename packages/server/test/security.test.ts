@@ -317,4 +317,42 @@ describe('server: back-channel logout across instances sharing Redis', () => {
       await t.close()
     }
   })
+
+  it('catches up with a back-channel logout it missed while its Redis connection was down', async () => {
+    const t = await startIdp()
+    const prefix = `latchkey-server-test:${randomUUID()}:`
+    const proxy = await tcpProxy(6379)
+    const a = await startBackend(t, 'express', {
+      clientId: 'resync-api',
+      store: redisStore({ url: REDIS, prefix }),
+    })
+    const b = await startBackend(t, 'hono', {
+      clientId: 'resync-api',
+      store: redisStore({ url: `redis://127.0.0.1:${proxy.port}`, prefix }),
+      revocationResyncSeconds: 1,
+    })
+    try {
+      const { browser } = await signIn(a.url)
+      const cookie = browser.cookieHeader(`${a.url}/api/me`)
+      expect((await fetch(`${b.url}/api/me`, { headers: { cookie } })).status).toBe(200)
+      proxy.cut() // instance B loses Redis: it will miss the published revocation
+      const account = await t.idp.accounts.findByUsername('alice')
+      await t.idp.sessions.endAll(account?.id ?? '') // back-channel logout reaches instance A
+      await expect
+        .poll(async () => (await fetch(`${a.url}/api/me`, { headers: { cookie } })).status)
+        .toBe(401)
+      proxy.restore()
+      await expect
+        .poll(async () => (await fetch(`${b.url}/api/me`, { headers: { cookie } })).status, {
+          timeout: 10_000,
+          interval: 250,
+        })
+        .toBe(401)
+    } finally {
+      await a.close()
+      await b.close()
+      await proxy.close()
+      await t.close()
+    }
+  })
 })
