@@ -133,7 +133,16 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     return verifier
   }
 
-  const cookiesOf = (request: Request) => parseCookies(request.headers.get('cookie'), cookieNames)
+  // Parsed once per request, however many steps (authenticate, CSRF check) read them.
+  const parsed = new WeakMap<Request, Map<string, string>>()
+  const cookiesOf = (request: Request) => {
+    let cookies = parsed.get(request)
+    if (!cookies) {
+      cookies = parseCookies(request.headers.get('cookie'), cookieNames)
+      parsed.set(request, cookies)
+    }
+    return cookies
+  }
   const setCookie = (headers: Headers, kind: keyof CookieNames, value: string, maxAge?: number) =>
     headers.append(
       'set-cookie',
@@ -290,10 +299,6 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
 
     async 'GET /auth/me'(request) {
       const auth = await authenticate(request)
-      const record =
-        o.mode === 'session'
-          ? await sessions.load(cookiesOf(request).get(names.session))
-          : undefined
       return Response.json({
         user: {
           sub: auth.sub,
@@ -302,7 +307,6 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
           roles: auth.roles,
         },
         expiresAt: auth.expiresAt,
-        sessionExpiresAt: record ? record.tokens.expiresAt + attributes.session.maxAge : null,
         csrfToken: guard.tokenFor(sessionBinding(auth.claims)),
       })
     },
