@@ -8,6 +8,7 @@ import { accountApi } from './account_api.ts'
 import type { Accounts } from './accounts/accounts.ts'
 import { ACCOUNT_DISABLED, ADMIN_ACTION, createAdmin, KEYS_ROTATED } from './admin.ts'
 import { createAudit } from './audit.ts'
+import { backchannelDelivery } from './backchannel_delivery.ts'
 import { type Clients, toMetadata } from './clients.ts'
 import { cookieKeys, type Keys, nextActivation } from './keys.ts'
 import { bearerVerifier } from './lib/bearer.ts'
@@ -43,6 +44,8 @@ export interface IdentityProviderOptions {
   throttle?: Partial<ThrottleSettings>
   /** Used for back-channel logout calls. @default globalThis.fetch */
   fetch?: typeof fetch
+  /** Seconds between the retries of a failed back-channel logout. @default [1, 5, 30, 120] */
+  backchannelRetryDelays?: number[]
 }
 
 export interface IdentityProvider {
@@ -105,6 +108,11 @@ export async function createIdentityProvider(
   // oidc-provider fixes its keys at construction: after a rotation (by this process or the
   // CLI, announced through the store's pub/sub) a new one is built on the new key set, and
   // requests already in flight finish on the old one.
+  const backchannel = backchannelDelivery(
+    () => provider,
+    audit,
+    options.backchannelRetryDelays ?? [1, 5, 30, 120],
+  )
   let provider!: Provider
   let callback!: ReturnType<Provider['callback']>
   let jwks!: JWTVerifyGetKey
@@ -125,6 +133,7 @@ export async function createIdentityProvider(
       adapter: Adapter,
       ephemeral,
       audit,
+      backchannel,
       logger,
     })
     callback = provider.callback()
@@ -139,7 +148,7 @@ export async function createIdentityProvider(
     )
   })
 
-  const sessions = createSessions(() => provider, ephemeral, audit)
+  const sessions = createSessions(ephemeral, audit, backchannel)
   const onDisabled = async (accountId: string) => {
     const ended = await sessions.endAll(accountId)
     audit('account.disabled', { accountId, sessionsEnded: ended })

@@ -1,6 +1,6 @@
 import type { Store } from '@latchkey/store'
-import type Provider from 'oidc-provider'
 import type { Audit } from './audit.ts'
+import type { BackchannelDelivery } from './backchannel_delivery.ts'
 import { revokeGrantRecords, sessionsOf } from './provider/adapter.ts'
 
 interface SessionPayload {
@@ -29,7 +29,7 @@ const iso = (epoch?: number) => new Date((epoch ?? 0) * 1000).toISOString()
  * revoking every grant made in the session and sending back-channel logout to each app
  * (OIDC Back-Channel Logout 1.0 §2.5) — for "sign out that device" and for `disable`.
  */
-export function createSessions(provider: () => Provider, ephemeral: Store, audit: Audit) {
+export function createSessions(ephemeral: Store, audit: Audit, backchannel: BackchannelDelivery) {
   const load = async (id: string) => ephemeral.get<SessionPayload>('oidc:Session', id)
 
   const revokeGrant = (grantId: string) => revokeGrantRecords(ephemeral, grantId)
@@ -43,20 +43,7 @@ export function createSessions(provider: () => Provider, ephemeral: Store, audit
     ])
     for (const [clientId, { sid, grantId }] of Object.entries(session.authorizations ?? {})) {
       if (grantId) await revokeGrant(grantId)
-      // oidc-provider's Client has backchannelLogout(sub, sid); its typings omit it.
-      const client = (await provider().Client.find(clientId)) as
-        | {
-            backchannelLogoutUri?: string
-            backchannelLogout(sub: string, sid: string): Promise<void>
-          }
-        | undefined
-      if (client?.backchannelLogoutUri && sid) {
-        await client.backchannelLogout(accountId, sid).then(
-          () => audit('backchannel.sent', { clientId, accountId }),
-          (error: Error) =>
-            audit('backchannel.failed', { clientId, accountId, reason: error.message }),
-        )
-      }
+      if (sid) await backchannel.send(clientId, accountId, sid)
     }
     audit('session.ended', { accountId, session: session.uid })
   }

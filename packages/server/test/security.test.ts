@@ -355,4 +355,33 @@ describe('server: back-channel logout across instances sharing Redis', () => {
       await t.close()
     }
   })
+
+  it('gets a back-channel logout it could not take during its Redis outage, from the IdP retrying', async () => {
+    const t = await startIdp({ backchannelRetryDelays: [0.5, 0.5, 0.5, 0.5, 0.5, 0.5] })
+    const proxy = await tcpProxy(6379)
+    const backend = await startBackend(t, 'express', {
+      store: redisStore({
+        url: `redis://127.0.0.1:${proxy.port}`,
+        prefix: `latchkey-server-test:${randomUUID()}:`,
+      }),
+    })
+    try {
+      const { browser } = await signIn(backend.url)
+      proxy.cut() // the backend cannot record a revocation: it answers the logout token 503
+      const account = await t.idp.accounts.findByUsername('alice')
+      await t.idp.sessions.endAll(account?.id ?? '')
+      expect((await call(browser, `${backend.url}/api/me`)).status).toBe(200)
+      proxy.restore()
+      await expect
+        .poll(async () => (await call(browser, `${backend.url}/api/me`)).status, {
+          timeout: 10_000,
+          interval: 250,
+        })
+        .toBe(401)
+    } finally {
+      await backend.close()
+      await proxy.close()
+      await t.close()
+    }
+  })
 })

@@ -3,6 +3,7 @@ import Provider, { type Configuration } from 'oidc-provider'
 import type { Logger } from 'pino'
 import type { Accounts } from '../accounts/accounts.ts'
 import type { Audit } from '../audit.ts'
+import type { BackchannelDelivery } from '../backchannel_delivery.ts'
 import { clientSecretMatches } from '../clients.ts'
 import type { SigningKey } from '../keys.ts'
 import { revokeGrantRecords } from './adapter.ts'
@@ -18,6 +19,8 @@ export interface ProviderParts {
   adapter: NonNullable<Configuration['adapter']>
   ephemeral: Store
   audit: Audit
+  /** Where failed back-channel logouts of RP-initiated logout go to be retried. */
+  backchannel: BackchannelDelivery
   logger?: Logger
 }
 
@@ -25,6 +28,7 @@ export interface ProviderParts {
 export function buildProvider(parts: ProviderParts): Provider {
   const { issuer, settings, signing, cookieSecrets, accounts, adapter, ephemeral, audit, logger } =
     parts
+  const { backchannel } = parts
   const provider = new Provider(
     issuer,
     providerConfiguration(settings, signing, cookieSecrets, accounts, adapter),
@@ -86,6 +90,9 @@ export function buildProvider(parts: ProviderParts): Provider {
       audit('refresh_token.reuse_detected', { severity: 'security' })
     }
   })
+  provider.on('backchannel.error', (_ctx, error, client, accountId, sid) =>
+    backchannel.retry(client.clientId, accountId, sid, error),
+  )
   provider.on('grant.revoked', (ctx, grantId) =>
     audit('grant.revoked', { grantId, clientId: ctx.oidc?.client?.clientId }),
   )
