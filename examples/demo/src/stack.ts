@@ -1,8 +1,10 @@
+import { mkdirSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import { createIdentityProvider } from '@latchkey/idp'
 import { createLatchkey } from '@latchkey/server'
 import { openStores } from '@latchkey/store'
+import { pino } from 'pino'
 import { adminServer } from './admin_server.ts'
 import { apiApp } from './api_server.ts'
 import { closeServer, listenLoopback } from './listen.ts'
@@ -24,6 +26,8 @@ export interface StackOptions {
 
 export interface Stack {
   seed: DemoSeed
+  /** The IdP's audit log (JSON lines): logins, MFA, logouts, back-channel deliveries. */
+  auditLog: string
   close(): Promise<void>
 }
 
@@ -34,8 +38,12 @@ export interface Stack {
 export async function startStack(options: StackOptions): Promise<Stack> {
   resolveLocalhostNames()
   const accessTokenTtl = options.accessTokenTtl ?? 60
+  const dataDir = options.dataDir ?? './.latchkey'
+  mkdirSync(dataDir, { recursive: true })
+  const auditLog = join(dataDir, 'audit.log')
+  const logger = pino({ level: 'info' }, pino.destination({ dest: auditLog, sync: true }))
   const stores = openStores({
-    dataDir: options.dataDir,
+    dataDir,
     databaseUrl: options.databaseUrl,
     redisUrl: options.redisUrl,
   })
@@ -44,6 +52,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const idp = await createIdentityProvider({
       issuer: ORIGINS.idp,
       stores,
+      logger,
       accessTokenTtl,
       branding: { name: 'Latchkey Demo' },
     })
@@ -98,6 +107,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
     return {
       seed: demo,
+      auditLog,
       async close() {
         await Promise.all(servers.map(closeServer))
         await idp.close()

@@ -27,6 +27,8 @@ Latchkey demo is ready (${((Date.now() - started) / 1000).toFixed(1)} s)
   Admin app         ${ORIGINS.admin}
   Identity provider ${ORIGINS.idp}
 
+  Audit log         ${stack.auditLog}
+
 Demo accounts:
 ${accounts}
 

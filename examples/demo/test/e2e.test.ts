@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -35,6 +35,7 @@ describe('the demo stack in Chromium, as `npm start` runs it', () => {
       path: join(SHOTS, `${ctx.task.name.replaceAll(/[^a-z0-9]+/gi, '-').slice(0, 80)}.png`),
     })
     for (const c of contexts.splice(0)) await c.close()
+    last = undefined
   })
 
   const newPage = async (context?: BrowserContext) => {
@@ -212,5 +213,25 @@ describe('the demo stack in Chromium, as `npm start` runs it', () => {
       headers: { origin: ORIGINS.app, 'access-control-request-method': 'GET' },
     })
     expect(allowed.headers.get('access-control-allow-origin')).toBe(ORIGINS.app)
+  })
+
+  // Last: everything above went through this IdP.
+  it('writes an audit trail of all of the above, with no password, secret or token in it', async () => {
+    const lines = readFileSync(stack.auditLog, 'utf8').trim().split('\n')
+    const events = new Set(lines.map((line) => JSON.parse(line).event))
+    for (const event of [
+      'login.succeeded',
+      'logout',
+      'backchannel.sent',
+      'session.revoked_by_user',
+    ])
+      expect(events).toContain(event)
+    const log = lines.join('\n')
+    for (const a of stack.seed.accounts) {
+      expect(log).not.toContain(a.password)
+      if (a.totpSecret) expect(log).not.toContain(a.totpSecret)
+    }
+    for (const client of Object.values(stack.seed.clients)) expect(log).not.toContain(client.secret)
+    expect(log).not.toMatch(/eyJ[\w-]{10,}\.[\w-]{10,}/) // no JWT
   })
 })
