@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto'
+import type { Store } from '@latchkey/store'
 import type Provider from 'oidc-provider'
 import type { Audit } from './audit.ts'
 
@@ -7,53 +9,88 @@ interface LogoutClient {
   backchannelLogout(sub: string, sid: string): Promise<void>
 }
 
+interface Pending {
+  clientId: string
+  accountId: string
+  sid: string
+  /** Deliveries tried so far. */
+  tries: number
+  /** When the next try is due, epoch ms. */
+  due: number
+}
+
+const NS = 'backchannel:pending'
+
 /**
  * Back-channel logout delivery that survives a short outage of a backend (OIDC Back-Channel
  * Logout 1.0 §2.8 leaves retries to the OP): a delivery that fails is tried again after each
- * of `retryDelays` (seconds), each time with a fresh logout token. Retries are kept in this
- * process: an IdP restart drops the pending ones.
+ * of `retryDelays` (seconds), each time with a fresh logout token. Pending retries are kept in
+ * the store, so any IdP instance — or this one after a restart — delivers them; `take`
+ * hands each one to exactly one instance.
  */
 export function backchannelDelivery(
   provider: () => Provider,
+  store: Store,
   audit: Audit,
   retryDelays: readonly number[],
+  pollMs = 1000,
 ) {
-  const attempt = async (clientId: string, accountId: string, sid: string, tries: number) => {
+  const attempt = async (job: Omit<Pending, 'due'>) => {
+    const { clientId, accountId, sid, tries } = job
     try {
       const client = (await provider().Client.find(clientId)) as LogoutClient | undefined
       if (!client?.backchannelLogoutUri) return
       await client.backchannelLogout(accountId, sid)
       audit('backchannel.sent', { clientId, accountId, attempt: tries + 1 })
     } catch (error) {
-      failed(clientId, accountId, sid, tries, error as Error)
+      await failed(job, error as Error)
     }
   }
-  const failed = (
-    clientId: string,
-    accountId: string,
-    sid: string,
-    tries: number,
-    error: Error,
-  ) => {
-    const delay = retryDelays[tries]
+  const failed = async (job: Omit<Pending, 'due'>, error: Error) => {
+    const delay = retryDelays[job.tries]
     audit('backchannel.failed', {
-      clientId,
-      accountId,
-      attempt: tries + 1,
+      clientId: job.clientId,
+      accountId: job.accountId,
+      attempt: job.tries + 1,
       reason: error.message,
       retryIn: delay ?? null,
     })
     if (delay === undefined) return
-    setTimeout(() => void attempt(clientId, accountId, sid, tries + 1), delay * 1000).unref()
+    const pending: Pending = { ...job, tries: job.tries + 1, due: Date.now() + delay * 1000 }
+    await store
+      .set(NS, randomUUID(), pending, { ttl: Math.ceil(delay) + 3600 })
+      .catch(() =>
+        audit('backchannel.dropped', { clientId: job.clientId, accountId: job.accountId }),
+      )
   }
+  const due = async () => {
+    const now = Date.now()
+    for (const { key, value } of await store.list<Pending>(NS)) {
+      if (value.due > now) continue
+      const job = await store.take<Pending>(NS, key) // one instance gets it
+      if (job) await attempt(job)
+    }
+  }
+  let running = false
+  const timer = setInterval(() => {
+    if (running) return
+    running = true
+    due()
+      .catch(() => undefined) // the store is down: the jobs wait there for the next tick
+      .finally(() => {
+        running = false
+      })
+  }, pollMs)
+  timer.unref()
 
   return {
-    /** Delivers now (awaited), and retries in the background if it fails. */
+    /** Delivers now (awaited); a failure is queued for retries. */
     send: (clientId: string, accountId: string, sid: string) =>
-      attempt(clientId, accountId, sid, 0),
+      attempt({ clientId, accountId, sid, tries: 0 }),
     /** For a delivery oidc-provider made itself (RP-initiated logout) and that failed. */
     retry: (clientId: string, accountId: string, sid: string, error: Error) =>
-      failed(clientId, accountId, sid, 0, error),
+      failed({ clientId, accountId, sid, tries: 0 }, error),
+    stop: () => clearInterval(timer),
   }
 }
 

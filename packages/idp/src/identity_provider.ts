@@ -110,6 +110,7 @@ export async function createIdentityProvider(
   // requests already in flight finish on the old one.
   const backchannel = backchannelDelivery(
     () => provider,
+    ephemeral,
     audit,
     options.backchannelRetryDelays ?? [1, 5, 30, 120],
   )
@@ -250,6 +251,7 @@ export async function createIdentityProvider(
       await unsubscribeAdmin()
       await unsubscribeKeys()
       clearTimeout(activation)
+      backchannel.stop()
     },
   }
 }

@@ -90,9 +90,9 @@ export function buildProvider(parts: ProviderParts): Provider {
       audit('refresh_token.reuse_detected', { severity: 'security' })
     }
   })
-  provider.on('backchannel.error', (_ctx, error, client, accountId, sid) =>
-    backchannel.retry(client.clientId, accountId, sid, error),
-  )
+  provider.on('backchannel.error', (_ctx, error, client, accountId, sid) => {
+    void backchannel.retry(client.clientId, accountId, sid, error)
+  })
   provider.on('grant.revoked', (ctx, grantId) =>
     audit('grant.revoked', { grantId, clientId: ctx.oidc?.client?.clientId }),
   )
