@@ -16,7 +16,7 @@ interface JwsGroup {
 
 const load = <T>(name: string): { numberOfTests: number; testGroups: T[] } =>
   JSON.parse(
-    readFileSync(join(import.meta.dirname, '../../../../shared/testdata/wycheproof', name), 'utf8'),
+    readFileSync(join(import.meta.dirname, 'vectors/wycheproof', name), 'utf8'),
   )
 
 /** What a verifier may ever see of a key: its public members. */
