@@ -24,6 +24,26 @@ export interface AuthClient {
 }
 
 /**
+ * A `Request`'s own settings as `RequestInit`, so that `send` can add the CSRF header and
+ * credentials. The body is read once into memory: a stream can be sent only once, and a
+ * request retried after a refresh must carry it again. `init` wins, as in `fetch(request, init)`.
+ */
+const initOf = async (request: Request, init?: RequestInit): Promise<RequestInit> => ({
+  method: request.method,
+  headers: request.headers,
+  body: init?.body ?? (request.body ? await request.arrayBuffer() : undefined),
+  signal: request.signal,
+  cache: request.cache,
+  redirect: request.redirect,
+  referrer: request.referrer,
+  referrerPolicy: request.referrerPolicy,
+  integrity: request.integrity,
+  keepalive: request.keepalive,
+  mode: request.mode,
+  ...init,
+})
+
+/**
  * The browser half of Latchkey. The page never sees a token: requests carry the backend's
  * HttpOnly cookies, and unsafe ones echo the CSRF token in `X-CSRF-Token`.
  *
@@ -107,10 +127,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const authFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const url = input instanceof Request ? input.url : String(input)
     if (!ours(url)) return fetchImpl(input, init) // other origins get no cookies and no refresh
-    const request =
-      input instanceof Request
-        ? { method: input.method, headers: input.headers, body: init?.body, ...init }
-        : init
+    const request = input instanceof Request ? await initOf(input, init) : init
     let sentAt = Date.now()
     let response = await send(url, request)
     for (let retries = 0; retries < maxRetries; retries++) {

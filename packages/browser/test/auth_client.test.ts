@@ -16,6 +16,7 @@ function scriptedBackend(options: { refreshFails?: boolean; expired?: boolean } 
     method: string
     csrf: string | null
     credentials?: RequestCredentials
+    body: string | null
   }[] = []
   let refreshes = 0
   const json = (status: number, body: unknown) =>
@@ -28,6 +29,7 @@ function scriptedBackend(options: { refreshFails?: boolean; expired?: boolean } 
       method,
       csrf: new Headers(init.headers).get('x-csrf-token'),
       credentials: init.credentials,
+      body: init.body == null ? null : await new Response(init.body).text(),
     })
     const path = new URL(url).pathname
     const sent = generation // the "cookie" the request carries
@@ -88,6 +90,24 @@ describe('createAuthClient', () => {
     expect(me?.credentials).toBe('include')
     expect(post).toMatchObject({ method: 'POST', csrf: 'csrf-me', credentials: 'include' })
     expect(get).toMatchObject({ method: 'GET', csrf: null })
+  })
+
+  it('sends a Request object with its own method, headers and body, again after a refresh', async () => {
+    const backend = scriptedBackend()
+    const auth = createAuthClient({ baseUrl: API, fetch: backend.fetch })
+    await auth.me()
+    backend.expire()
+    const request = new Request(`${API}/api/items`, {
+      method: 'POST',
+      body: '{"name":"x"}',
+      headers: { 'content-type': 'application/json' },
+    })
+    expect((await auth.fetch(request)).status).toBe(200)
+    const posts = backend.calls.filter((c) => c.url.endsWith('/api/items'))
+    expect(posts).toHaveLength(2) // token_expired, then the retry after the refresh
+    for (const post of posts)
+      expect(post).toMatchObject({ method: 'POST', body: '{"name":"x"}', credentials: 'include' })
+    expect(posts[1]?.csrf).toMatch(/^csrf-/)
   })
 
   it('refreshes only for token_expired: another 401 is final and ends the session', async () => {
