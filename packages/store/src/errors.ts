@@ -6,9 +6,12 @@ export class StoreUnavailableError extends Error {
   static code = 'ERR_STORE_UNAVAILABLE'
   code = StoreUnavailableError.code
   override name = 'StoreUnavailableError'
+  /** The backend that failed: `postgres`, `redis`, `sqlite`. */
+  readonly kind: string
 
   constructor(kind: string, cause?: unknown) {
     super(`${kind} store is unavailable`, { cause })
+    this.kind = kind
   }
 }
 

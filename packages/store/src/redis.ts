@@ -113,17 +113,33 @@ export function redisStore(options: RedisStoreOptions): Store {
 
   let client: Promise<Scripts> | undefined
   let subscriber: Promise<Redis> | undefined
+  // Every connection made, also those still connecting, so that `close` ends them all at once
+  // (a server that accepts but never answers would otherwise hold `close` forever).
+  const connections = new Set<Redis>()
   const connect = async (): Promise<Scripts> => {
     const { Redis } = await import('ioredis')
     const redis = new Redis(url, settings) as Scripts
+    connections.add(redis)
     redis.defineCommand('latchkeyWrite', { numberOfKeys: 2, lua: WRITE })
     redis.defineCommand('latchkeyIncrement', { numberOfKeys: 2, lua: INCREMENT })
     redis.defineCommand('latchkeyTake', { numberOfKeys: 2, lua: TAKE })
     redis.defineCommand('latchkeyLiveKeys', { numberOfKeys: 1, lua: LIVE_KEYS })
     // Connection errors are reported through the failing commands; without a listener
     // ioredis would re-emit them as unhandled 'error' events and crash the process.
-    redis.on('error', () => {})
-    await redis.connect()
+    let reason: Error | undefined
+    redis.on('error', (error: Error) => {
+      reason = error
+    })
+    try {
+      await redis.connect()
+    } catch (error) {
+      // ioredis would keep reconnecting this client in the background, holding the process
+      // open; the next call makes a new one. Its rejection only says "Connection is closed":
+      // the 'error' event has the cause (ECONNREFUSED, ENOTFOUND, WRONGPASS…).
+      connections.delete(redis)
+      redis.disconnect()
+      throw reason ?? error
+    }
     return redis
   }
   const redis = async (): Promise<Scripts> => {
@@ -218,8 +234,8 @@ export function redisStore(options: RedisStoreOptions): Store {
     },
     async close() {
       bus.clear()
-      const connections = await Promise.allSettled([client, subscriber].filter(Boolean))
-      for (const c of connections) if (c.status === 'fulfilled') c.value?.disconnect()
+      for (const connection of connections) connection.disconnect()
+      connections.clear()
       client = subscriber = undefined
     },
   }
