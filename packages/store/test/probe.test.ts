@@ -13,7 +13,10 @@ import {
 
 const closing: Store[] = []
 afterAll(() => Promise.all(closing.map((store) => store.close())))
-const track = <S extends Store>(store: S) => (closing.push(store), store)
+const track = <S extends Store>(store: S) => {
+  closing.push(store)
+  return store
+}
 
 const failure = (promise: Promise<unknown>) =>
   promise.then(
