@@ -1,5 +1,7 @@
 import { defineProject } from 'vitest/config'
+import { sourceConditions } from '../../test/support/source_conditions.ts'
 
 export default defineProject({
+  ...sourceConditions,
   test: { name: 'cli', include: ['test/**/*.test.ts'], testTimeout: 30_000 },
 })

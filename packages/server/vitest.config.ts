@@ -1,6 +1,8 @@
 import { defineProject } from 'vitest/config'
+import { sourceConditions } from '../../test/support/source_conditions.ts'
 
 export default defineProject({
+  ...sourceConditions,
   test: {
     name: 'server',
     include: ['test/**/*.test.ts'],

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import react from '@vitejs/plugin-react'
-import { build } from 'vite'
+import { build, defaultClientConditions } from 'vite'
 
 const DEMO = join(import.meta.dirname, '..')
 const PACKAGES = join(DEMO, '..', '..', 'packages')
@@ -44,6 +44,8 @@ export async function buildApps(log: (line: string) => void = () => {}): Promise
       mode: 'production',
       logLevel: 'warn',
       plugins: [react()],
+      // The SDK from its sources, as the rest of the repository runs it (docs/packaging.md).
+      resolve: { conditions: ['@latchkey/source', ...defaultClientConditions] },
       build: { outDir: out, emptyOutDir: true },
     }).finally(() => {
       process.env.NODE_ENV = nodeEnv

@@ -14,7 +14,9 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
 /** Runs the real `latchkey` binary (as `npx latchkey` would) against a temp data dir. */
 function latchkey(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, 'packages/cli/src/bin.ts'), ...args], {
+    // The source condition: the binary and the packages it imports run from src (no build).
+    const bin = ['--conditions=@latchkey/source', join(root, 'packages/cli/src/bin.ts')]
+    const child = spawn(process.execPath, [...bin, ...args], {
       env: { PATH: process.env.PATH, LATCHKEY_DATA_DIR: dataDir },
     })
     let out = ''
