@@ -20,8 +20,14 @@ export function csrf(secrets: string[], allowedOrigins: Set<string>) {
     `${binding}.${hmac(secret, `csrf:${binding}`)}`
   return {
     tokenFor: (binding: string) => tokenFor(binding),
-    /** The session a token claims to belong to (checked by `checkToken`, not trusted alone). */
-    bindingOf: (token: string | undefined) => token?.slice(0, token.lastIndexOf('.')) || undefined,
+    /** The session a token was issued for, when it carries our HMAC (under any secret). */
+    bindingOf(token: string | undefined): string | undefined {
+      const binding = token?.slice(0, token.lastIndexOf('.'))
+      if (!token || !binding) return undefined
+      return secrets.some((secret) => safeEqual(token, tokenFor(binding, secret)))
+        ? binding
+        : undefined
+    },
     checkOrigin(request: Request): void {
       const origin = request.headers.get('origin')
       if (origin !== null) {

@@ -5,27 +5,23 @@ import type { ResolvedOptions } from './options.ts'
 export interface TokenSet {
   accessToken: string
   refreshToken?: string
-  idToken?: string
   /** Epoch seconds. */
   expiresAt: number
   expiresIn: number
-  claims?: Record<string, unknown>
 }
 
 // Plain http is allowed only to loopback hosts (development: http://idp.localhost:4000).
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|.+\.localhost)$/
 
-const toTokenSet = (
-  t: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers,
-): TokenSet => {
+// The ID token is checked by openid-client during the exchange (signature, nonce, RFC 9207
+// iss) and then dropped: it is never stored, so it can reach no URL and no response.
+const toTokenSet = (t: oidc.TokenEndpointResponse): TokenSet => {
   const expiresIn = t.expires_in ?? 0
   return {
     accessToken: t.access_token,
     refreshToken: t.refresh_token,
-    idToken: t.id_token,
     expiresIn,
     expiresAt: Math.floor(Date.now() / 1000) + expiresIn,
-    claims: t.claims() as Record<string, unknown> | undefined,
   }
 }
 
@@ -118,14 +114,22 @@ export function idpClient(o: ResolvedOptions) {
     revoke(token: string): Promise<void> {
       return call((c) => oidc.tokenRevocation(c, token, { token_type_hint: 'refresh_token' }))
     },
-    async endSessionUrl(idTokenHint?: string): Promise<string | undefined> {
+    /**
+     * RP-Initiated Logout 1.0 §2 without `id_token_hint`: the ID token (name, email, sid)
+     * would sit in the browser's history and the IdP's access logs, and the browser would
+     * have to be handed it. `client_id` names us, so the IdP still checks
+     * `post_logout_redirect_uri` against our registration, and asks the user to confirm
+     * (§2 without a hint: "SHOULD ask"; Latchkey's IdP always asks). No `logout_hint` either:
+     * it would put the session id in the URL, and the IdP ends the session whose cookie the
+     * browser brings anyway.
+     */
+    async endSessionUrl(): Promise<string | undefined> {
       const c = await configuration()
       if (!c.serverMetadata().end_session_endpoint) return undefined
       return oidc
         .buildEndSessionUrl(c, {
           client_id: o.clientId,
           post_logout_redirect_uri: o.postLogoutRedirectUri,
-          ...(idTokenHint && { id_token_hint: idTokenHint }),
         })
         .toString()
     },

@@ -11,10 +11,12 @@ import {
   TokenExpired,
   Unauthenticated,
 } from './errors.ts'
+import { readForm } from './form_body.ts'
 import { idpClient, type TokenSet } from './idp_client.ts'
 import { digest, randomId, sealer } from './lib/crypto.ts'
 import { type CookieNames, type LatchkeyOptions, resolveOptions } from './options.ts'
 import { refresher } from './refresh.ts'
+import { checkRequest } from './request_checks.ts'
 import { safeReturnTo } from './return_to.ts'
 import { revocationList } from './revocation.ts'
 import { sessionStore } from './session_store.ts'
@@ -35,7 +37,11 @@ export interface AuthContext {
 }
 
 export interface Latchkey {
-  /** Answers the `/auth/*` endpoints and CORS preflights; `undefined` for any other request. */
+  /**
+   * Answers the `/auth/*` endpoints and CORS preflights, and refuses what no route should see
+   * (TRACE: 501; a body over `maxBodyBytes`: 413; a path that does not percent-decode: 400);
+   * `undefined` for any other request.
+   */
   handle(request: Request): Promise<Response | undefined>
   /** The caller's identity, or a coded `AuthError` (401 unauthenticated/token_expired/invalid_token, 503). */
   authenticate(request: Request): Promise<AuthContext>
@@ -48,7 +54,12 @@ export interface Latchkey {
    * Throws the coded `AuthError` (401, 403 `csrf_failed`, 403 `forbidden`, 503) on failure.
    */
   authorize(request: Request, role?: string): Promise<AuthContext>
-  readonly options: { mode: 'cookie' | 'session'; cookieNames: CookieNames }
+  readonly options: {
+    mode: 'cookie' | 'session'
+    cookieNames: CookieNames
+    /** This backend's own origin (from `redirectUri`): the URL of a request without `Host`. */
+    origin: string
+  }
 }
 
 /**
@@ -160,6 +171,16 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     return claims
   }
 
+  /** The session an access token names, if its signature verifies (expired is fine). */
+  const bindingOfAccess = async (token: string | undefined) => {
+    if (!token) return undefined
+    try {
+      return sessionBinding(await (await verify()).verify(token, { allowExpired: true }))
+    } catch {
+      return undefined
+    }
+  }
+
   async function authenticate(request: Request): Promise<AuthContext> {
     const cookies = cookiesOf(request)
     if (o.mode === 'session') {
@@ -221,7 +242,12 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
         throw new InvalidRequest(
           'the login expired or was started in another browser; sign in again',
         )
-      const tokens = await idp.exchange(url, tx)
+      // The callback URL openid-client sends as redirect_uri is the configured one, with the
+      // response's parameters: never rebuilt from the Host header or the socket's scheme,
+      // which a TLS-terminating proxy changes.
+      const callbackUrl = new URL(o.redirectUri)
+      callbackUrl.search = url.search
+      const tokens = await idp.exchange(callbackUrl, tx)
       const claims = await claimsOf(tokens.accessToken)
       const sid = sessionBinding(claims)
       const headers = new Headers({ location: new URL(tx.returnTo, `${o.appUrl}/`).href })
@@ -268,18 +294,23 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     },
 
     async 'POST /auth/logout'(request) {
+      // A page on another site must not sign the user out: Origin / Fetch Metadata first.
       guard.checkOrigin(request)
       const cookies = cookiesOf(request)
       const sessionId = cookies.get(names.session)
       const record = o.mode === 'session' ? await sessions.load(sessionId) : undefined
-      const access = cookies.get(names.access)
+      // ASVS 5.0 V7.4.1: logout works whatever state the cookies are in — an expired, forged or
+      // garbage access cookie only means the session is named some other way. Where one can be
+      // named at all (a session record, an access token whose signature verifies, expired or
+      // not, or a CSRF cookie carrying our HMAC), the X-CSRF-Token header must match it, or any
+      // page on an allowed origin could end the user's session. Where none can, there is
+      // nothing to end and nothing to protect: the cookies, worthless already, are cleared
+      // without a token, so a browser holding garbage can always sign out.
       const sid =
         record?.sid ??
-        (access
-          ? sessionBinding(await (await verify()).verify(access, { allowExpired: true }))
-          : undefined) ??
+        (await bindingOfAccess(cookies.get(names.access))) ??
         guard.bindingOf(cookies.get(names.csrf))
-      guard.checkToken(request, cookies.get(names.csrf), sid)
+      if (sid) guard.checkToken(request, cookies.get(names.csrf), sid)
       const grant = record ? record.tokens : sid ? await sessions.loadGrant(sid) : undefined
       // Revoke at the IdP (RFC 7009) so the refresh token is dead everywhere, not just here.
       if (grant?.refreshToken) await idp.revoke(grant.refreshToken).catch(() => undefined)
@@ -289,12 +320,10 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
       }
       if (sessionId) await sessions.destroy(sessionId)
       const headers = new Headers()
-      for (const kind of ['access', 'refresh', 'csrf', 'session'] as const)
-        clearCookie(headers, kind)
-      return Response.json(
-        { logoutUrl: (await idp.endSessionUrl(grant?.idToken)) ?? null },
-        { headers },
-      )
+      for (const kind of Object.keys(names) as (keyof CookieNames)[]) clearCookie(headers, kind)
+      // An unreachable IdP costs the single logout, not the local one.
+      const logoutUrl = await idp.endSessionUrl().catch(() => undefined)
+      return Response.json({ logoutUrl: logoutUrl ?? null }, { headers })
     },
 
     async 'GET /auth/me'(request) {
@@ -312,7 +341,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     },
 
     async 'POST /auth/backchannel-logout'(request) {
-      const form = await request.formData().catch(() => undefined)
+      const form = await readForm(request, o.maxBodyBytes)
       const ended = await verifyLogoutToken(form?.get('logout_token'))
       // In cookie mode too: the sid (or sub) goes on the revoked list every instance reads, so
       // an access cookie issued before the logout stops working at once.
@@ -332,23 +361,34 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
       .filter((route) => route.endsWith(` ${path}`))
       .map((route) => route.split(' ')[0] as string)
 
+  /** Whether the request came over https: the socket's TLS, or a trusted proxy's word. */
+  const overHttps = (request: Request, url: URL) =>
+    url.protocol === 'https:' ||
+    (o.trustProxy &&
+      request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() === 'https')
+
   async function handle(request: Request): Promise<Response | undefined> {
-    if (corsPolicy.isPreflight(request)) return corsPolicy.preflight(request)
     const url = new URL(request.url)
     const route = routes[`${request.method} ${url.pathname}`]
     const allowed = route ? [] : methodsOf(url.pathname)
-    if (!route && allowed.length === 0) return undefined // not ours: the app's route
     let response: Response
     try {
+      checkRequest(request, url, o.maxBodyBytes)
+      if (corsPolicy.isPreflight(request)) return corsPolicy.preflight(request)
+      if (!route && allowed.length === 0) return undefined // not ours: the app's route
       if (!route) throw new MethodNotAllowed(`use ${allowed.join(' or ')}`)
       response = await route(request, url)
     } catch (error) {
-      response = errorResponse(error, route ? undefined : { allow: allowed.join(', ') })
+      response = errorResponse(
+        error,
+        error instanceof MethodNotAllowed ? { allow: allowed.join(', ') } : undefined,
+      )
     }
     // Responses of a redirect or JSON are immutable once built: copy into fresh headers.
     const headers = new Headers(response.headers)
     headers.set('cache-control', 'no-store')
-    if (url.protocol === 'https:')
+    // RFC 6797 §7.2: only over https (a browser ignores it on http anyway).
+    if (overHttps(request, url))
       headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains')
     corsPolicy.decorate(request, headers)
     return new Response(response.body, { status: response.status, headers })
@@ -371,6 +411,6 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
       if (role && !user.roles.includes(role)) throw new Forbidden(`requires role ${role}`)
       return user
     },
-    options: { mode: o.mode, cookieNames: names },
+    options: { mode: o.mode, cookieNames: names, origin: o.ownOrigin },
   }
 }

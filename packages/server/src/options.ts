@@ -66,6 +66,20 @@ export interface LatchkeyOptions {
   revocationResyncSeconds?: number
   /** Accepted clock difference with the IdP, seconds (RFC 8725 §3.10 bounds it). @default 30 */
   clockToleranceSeconds?: number
+  /**
+   * Behind a TLS-terminating reverse proxy: believe its `X-Forwarded-Proto` about whether the
+   * request came over https (then HSTS is sent, RFC 6797). Only when that proxy sets the
+   * header itself, overwriting whatever the client sent.
+   * @default false
+   */
+  trustProxy?: boolean
+  /**
+   * The largest request body accepted, in bytes, on every route the adapters see (the app's
+   * too): a larger declared `Content-Length` gets 413 before a byte of it is read, and the
+   * connection is closed.
+   * @default 65536
+   */
+  maxBodyBytes?: number
   /** Used for every call to the IdP (discovery, JWKS, token). @default globalThis.fetch */
   fetch?: typeof fetch
   accessToken?: AccessTokenOptions
@@ -106,6 +120,9 @@ export function resolveOptions(options: LatchkeyOptions): ResolvedOptions {
   ) {
     fail('secrets must be a non-empty array of strings of at least 32 characters')
   }
+  const maxBodyBytes = options.maxBodyBytes ?? 65_536
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0)
+    fail('maxBodyBytes must be a non-negative integer')
   const algorithms = options.accessToken?.algorithms ?? ['ES256']
   if (algorithms.length === 0 || !algorithms.every((alg) => ASYMMETRIC.test(alg)))
     fail('accessToken.algorithms must list asymmetric JWS algorithms only (no none, no HMAC)')
@@ -157,6 +174,8 @@ export function resolveOptions(options: LatchkeyOptions): ResolvedOptions {
     refreshGraceSeconds: options.refreshGraceSeconds ?? 10,
     revocationResyncSeconds: options.revocationResyncSeconds ?? 30,
     clockToleranceSeconds: options.clockToleranceSeconds ?? 30,
+    trustProxy: options.trustProxy ?? false,
+    maxBodyBytes,
     fetch: options.fetch ?? globalThis.fetch,
     accessToken: {
       algorithms,

@@ -9,7 +9,7 @@ export interface SessionRecord {
 }
 
 /** What logout needs in cookie mode, where the refresh cookie is scoped to /auth/refresh. */
-type GrantRecord = Pick<TokenSet, 'refreshToken' | 'idToken'>
+type GrantRecord = Pick<TokenSet, 'refreshToken'>
 
 /**
  * The seeds' server-side session store, on the shared `Store` (Redis when scaled out):
@@ -49,7 +49,7 @@ export function sessionStore(
       await store.delete('session', key(id))
     },
     saveGrant(sid: string, tokens: TokenSet): Promise<void> {
-      const grant: GrantRecord = { refreshToken: tokens.refreshToken, idToken: tokens.idToken }
+      const grant: GrantRecord = { refreshToken: tokens.refreshToken }
       return store.set('grant', sid, seal.seal(grant), { ttl: ttl.grant })
     },
     async loadGrant(sid: string): Promise<GrantRecord | undefined> {

@@ -289,22 +289,11 @@ describe('server: back-channel logout across instances sharing Redis', () => {
       const { browser } = await signIn(a.url)
       const cookie = browser.cookieHeader(`${a.url}/api/me`)
       expect((await fetch(`${b.url}/api/me`, { headers: { cookie } })).status).toBe(200)
-      // The user signs out of this device at the IdP: it posts a logout token to instance A.
-      const token = /__Host-access_token=([^;]+)/.exec(cookie)?.[1] ?? ''
-      const sessions = await (
-        await fetch(`${t.issuer}/account/sessions`, {
-          headers: { authorization: `Bearer ${token}` },
-        })
-      ).json()
-      const id = (sessions as { sessions: { id: string }[] }).sessions[0]?.id
-      expect(
-        (
-          await fetch(`${t.issuer}/account/sessions/${id}`, {
-            method: 'DELETE',
-            headers: { authorization: `Bearer ${token}` },
-          })
-        ).status,
-      ).toBe(204)
+      // This device's session ends at the IdP ("My sessions"): it posts a logout token to
+      // instance A.
+      const account = await t.idp.accounts.findByUsername('alice')
+      const [session] = await t.idp.sessions.list(account?.id ?? '')
+      expect(await t.idp.sessions.endOne(account?.id ?? '', session?.id ?? '')).toBe(true)
       await expect
         .poll(async () => (await fetch(`${b.url}/api/me`, { headers: { cookie } })).status, {
           timeout: 5000,

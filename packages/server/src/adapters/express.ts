@@ -1,4 +1,5 @@
 import type {
+  ErrorRequestHandler,
   Request as ExpressRequest,
   Response as ExpressResponse,
   NextFunction,
@@ -6,7 +7,7 @@ import type {
 } from 'express'
 import { errorResponse } from '../errors.ts'
 import type { AuthContext, Latchkey } from '../latchkey.ts'
-import { decorateNode, sendResponse, toRequest } from './node_bridge.ts'
+import { answer, decorateNode, sendResponse, toRequest } from './node_bridge.ts'
 
 declare global {
   namespace Express {
@@ -28,15 +29,10 @@ declare global {
  */
 export function latchkeyExpress(auth: Latchkey): RequestHandler {
   return async function latchkey(req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
-    try {
-      const request = toRequest(req)
-      const response = await auth.handle(request)
-      if (response) return sendResponse(res, response)
-      decorateNode(auth.decorate, request, res)
-      next()
-    } catch (error) {
-      next(error)
-    }
+    const result = await answer(auth, req)
+    if ('response' in result) return sendResponse(res, result.response)
+    decorateNode(auth.decorate, result.request, res)
+    next()
   }
 }
 
@@ -48,7 +44,7 @@ export function requireAuth(auth: Latchkey, role?: string): RequestHandler {
     next: NextFunction,
   ) {
     try {
-      req.auth = await auth.authorize(toRequest(req), role)
+      req.auth = await auth.authorize(toRequest(req, auth.options.origin), role)
       next()
     } catch (error) {
       await sendResponse(res, errorResponse(error))
@@ -57,3 +53,16 @@ export function requireAuth(auth: Latchkey, role?: string): RequestHandler {
 }
 
 export const requireRole = (auth: Latchkey, role: string) => requireAuth(auth, role)
+
+/**
+ * The app's last middleware: its own errors (a body parser's 400 or 413, a route that throws)
+ * as the contract's JSON — a fixed message, never Express's HTML page with a stack.
+ *
+ * @example
+ * app.use(jsonErrors)
+ */
+export const jsonErrors: ErrorRequestHandler = (error, _req, res, next) => {
+  // Mid-response, only closing the connection is left: Express's own handler does that.
+  if (res.headersSent) return next(error)
+  return sendResponse(res, errorResponse(error))
+}

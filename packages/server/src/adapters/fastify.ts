@@ -7,7 +7,7 @@ import type {
 import fp from 'fastify-plugin'
 import { errorResponse } from '../errors.ts'
 import type { AuthContext, Latchkey } from '../latchkey.ts'
-import { sendResponse, toRequest } from './node_bridge.ts'
+import { answer, sendResponse, toRequest } from './node_bridge.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,11 +25,10 @@ const plugin: FastifyPluginAsync<{ auth: Latchkey }> = async (fastify, { auth })
   // onRequest, before body parsing and before any authentication: preflights and the
   // /auth/* endpoints are answered from the raw request.
   fastify.addHook('onRequest', async function latchkey(request, fastifyReply) {
-    const fetchRequest = toRequest(request.raw)
-    const response = await auth.handle(fetchRequest)
-    if (response) return reply(fastifyReply, response)
+    const result = await answer(auth, request.raw)
+    if ('response' in result) return reply(fastifyReply, result.response)
     const headers = new Headers()
-    auth.decorate(fetchRequest, headers)
+    auth.decorate(result.request, headers)
     for (const [name, value] of headers) fastifyReply.header(name, value)
   })
 }
@@ -43,9 +42,23 @@ export const latchkeyFastify = fp(plugin, { fastify: '5.x', name: '@latchkey/ser
 export function requireAuthFastify(auth: Latchkey, role?: string): preHandlerAsyncHookHandler {
   return async function requireAuthenticated(request: FastifyRequest, fastifyReply: FastifyReply) {
     try {
-      request.auth = await auth.authorize(toRequest(request.raw), role)
+      request.auth = await auth.authorize(toRequest(request.raw, auth.options.origin), role)
     } catch (error) {
       return reply(fastifyReply, errorResponse(error))
     }
   }
+}
+
+/**
+ * The app's own errors as the contract's JSON, with a fixed message: for
+ * `app.setErrorHandler(jsonErrorsFastify)` (Fastify's default puts a 500's internal message
+ * in the response), and for `Fastify({ frameworkErrors: jsonErrorsFastify })`, the requests
+ * Fastify's router refuses before any plugin runs (a path that does not percent-decode).
+ */
+export function jsonErrorsFastify(
+  error: unknown,
+  _request: FastifyRequest,
+  fastifyReply: FastifyReply,
+) {
+  return reply(fastifyReply, errorResponse(error))
 }

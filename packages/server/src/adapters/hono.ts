@@ -1,8 +1,28 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { MiddlewareHandler } from 'hono'
-import { errorResponse } from '../errors.ts'
+import { errorResponse, InvalidRequest } from '../errors.ts'
 import type { AuthContext, Latchkey } from '../latchkey.ts'
+import { closeAfterResponse } from './node_bridge.ts'
 
 export type LatchkeyEnv = { Variables: { auth: AuthContext } }
+
+/**
+ * A response that ends the connection (a refused body): on Node (@hono/node-server's
+ * bindings) it is ended in stages, as the other Node adapters do; other runtimes get the
+ * `Connection: close` header and do it their way.
+ */
+function closing(env: unknown, response: Response): Response {
+  const outgoing = (env as { outgoing?: ServerResponse; incoming?: IncomingMessage } | undefined)
+    ?.outgoing
+  if (
+    response.headers.get('connection') !== 'close' ||
+    typeof outgoing?.removeHeader !== 'function'
+  )
+    return response
+  response.headers.delete('connection')
+  closeAfterResponse(outgoing)
+  return response
+}
 
 /**
  * Hono (any runtime): serves `/auth/*` and adds the CORS grant to the app's responses.
@@ -13,8 +33,8 @@ export type LatchkeyEnv = { Variables: { auth: AuthContext } }
  */
 export function latchkeyHono(auth: Latchkey): MiddlewareHandler {
   return async function latchkey(c, next) {
-    const response = await auth.handle(c.req.raw)
-    if (response) return response
+    const response = await auth.handle(c.req.raw).catch(errorResponse)
+    if (response) return closing(c.env, response)
     await next()
     auth.decorate(c.req.raw, c.res.headers)
   }
@@ -29,4 +49,17 @@ export function requireAuthHono(auth: Latchkey, role?: string): MiddlewareHandle
     }
     await next()
   }
+}
+
+/**
+ * The app's own errors as the contract's JSON, with a fixed message: for
+ * `app.onError(jsonErrorsHono)`, and for @hono/node-server's `errorHandler`, which gets the
+ * requests Node received but no `Request` could be built from (a broken Host or target:
+ * its `RequestError`) — a 400 JSON instead of an empty 400.
+ */
+export function jsonErrorsHono(error: unknown): Response {
+  const unreadable = error instanceof Error && error.name === 'RequestError'
+  return errorResponse(
+    unreadable ? new InvalidRequest('the request target or Host header is malformed') : error,
+  )
 }

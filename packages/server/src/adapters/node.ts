@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { errorResponse } from '../errors.ts'
 import type { AuthContext, Latchkey } from '../latchkey.ts'
-import { decorateNode, sendResponse, toRequest } from './node_bridge.ts'
+import { answer, decorateNode, sendResponse, toRequest } from './node_bridge.ts'
 
 /**
  * `node:http`: answers the `/auth/*` endpoints itself and resolves `true`; for other requests
@@ -18,13 +18,12 @@ import { decorateNode, sendResponse, toRequest } from './node_bridge.ts'
  */
 export function nodeHandler(auth: Latchkey) {
   return async function latchkey(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const request = toRequest(req)
-    const response = await auth.handle(request)
-    if (response) {
-      await sendResponse(res, response)
+    const result = await answer(auth, req)
+    if ('response' in result) {
+      await sendResponse(res, result.response)
       return true
     }
-    decorateNode(auth.decorate, request, res)
+    decorateNode(auth.decorate, result.request, res)
     return false
   }
 }
@@ -40,9 +39,14 @@ export async function authenticateNode(
   role?: string,
 ): Promise<AuthContext | undefined> {
   try {
-    return await auth.authorize(toRequest(req), role)
+    return await auth.authorize(toRequest(req, auth.options.origin), role)
   } catch (error) {
     await sendResponse(res, errorResponse(error))
     return undefined
   }
+}
+
+/** Writes any error as the contract's JSON (a fixed message, no stack): for the app's own `catch`. */
+export function sendErrorNode(res: ServerResponse, error: unknown): Promise<void> {
+  return sendResponse(res, errorResponse(error))
 }
