@@ -41,7 +41,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   const { path, pollInterval = 150 } = options
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
   const db = new DatabaseSync(path)
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;')
+  // The busy timeout first: switching a new file to WAL takes a lock, and processes opening
+  // it at the same moment (the IdP and the CLI) must wait for it rather than fail.
+  db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;')
   db.exec(SCHEMA)
 
   const sql = (text: string): StatementSync => db.prepare(text)

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -27,5 +29,35 @@ it('two stores on one file share records and published messages, as two processe
   } finally {
     await a.close()
     await b.close()
+  }
+})
+
+it('several processes opening a new file at once all succeed', async () => {
+  const source = new URL('../src/sqlite.ts', import.meta.url).href
+  // Each process loads the store, says so, and opens the file when told: all at one moment.
+  const script = `import { sqliteStore } from '${source}'
+    process.stdout.write('ready')
+    const path = await new Promise((resolve) => process.stdin.once('data', (d) => resolve(String(d))))
+    const store = sqliteStore({ path })
+    await store.set('n', String(process.pid), 1)
+    await store.close()
+    process.exit(0)`
+  const start = async () => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script])
+    let err = ''
+    child.stderr.on('data', (d) => (err += d))
+    const closed = once(child, 'close').then(([code]) => ({ code, err }))
+    await once(child.stdout, 'data')
+    return { child, closed }
+  }
+  for (let round = 0; round < 3; round++) {
+    const path = join(dir, `race${round}.db`)
+    const processes = await Promise.all([start(), start(), start(), start()])
+    for (const { child } of processes) child.stdin.write(path)
+    const results = await Promise.all(processes.map((p) => p.closed))
+    expect(results).toEqual(Array(4).fill({ code: 0, err: '' }))
+    const store = sqliteStore({ path })
+    expect(await store.list('n')).toHaveLength(4)
+    await store.close()
   }
 })
