@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import { createLatchkey, type LatchkeyOptions } from '@latchkey/server'
-import { latchkeyExpress, requireAuth, requireRole } from '@latchkey/server/express'
+import { jsonErrors, latchkeyExpress, requireAuth, requireRole } from '@latchkey/server/express'
 import express from 'express'
 import { runExample } from './config.ts'
 
@@ -8,6 +8,7 @@ import { runExample } from './config.ts'
 export async function start(options: LatchkeyOptions, port: number) {
   const auth = createLatchkey(options)
   const app = express()
+  app.disable('x-powered-by')
   app.use(latchkeyExpress(auth))
   app.use(express.json())
   app.get('/api/me', requireAuth(auth), (req, res) => {
@@ -20,6 +21,12 @@ export async function start(options: LatchkeyOptions, port: number) {
   app.get('/api/admin', requireRole(auth, 'ADMIN'), (_req, res) => {
     res.json({ admin: true })
   })
+  // Last: unknown routes, then the app's own errors (express.json()'s 400 for a malformed
+  // body, a route that throws) as JSON — never Express's HTML page with a stack.
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not_found', message: 'no such route' })
+  })
+  app.use(jsonErrors)
   const server = app.listen(port, '127.0.0.1')
   await once(server, 'listening')
   return {

@@ -1,12 +1,18 @@
 import { createLatchkey, type LatchkeyOptions } from '@latchkey/server'
-import { latchkeyFastify, requireAuthFastify } from '@latchkey/server/fastify'
+import { jsonErrorsFastify, latchkeyFastify, requireAuthFastify } from '@latchkey/server/fastify'
 import Fastify from 'fastify'
 import { runExample } from './config.ts'
 
 /** Fastify 5: register the plugin, guard routes with a preHandler, read `request.auth`. */
 export async function start(options: LatchkeyOptions, port: number) {
   const auth = createLatchkey(options)
-  const app = Fastify()
+  // The app's own errors as JSON with a fixed message (Fastify's default shows a 500's
+  // internal message), also for what its router refuses before any plugin runs.
+  const app = Fastify({ frameworkErrors: jsonErrorsFastify })
+  app.setErrorHandler(jsonErrorsFastify)
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send({ error: 'not_found', message: 'no such route' }),
+  )
   await app.register(latchkeyFastify, { auth })
   app.get('/api/me', { preHandler: requireAuthFastify(auth) }, async (request) => ({
     sub: request.auth?.sub,

@@ -1,7 +1,15 @@
-import { serve } from '@hono/node-server'
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import { getRequestListener } from '@hono/node-server'
 import { createLatchkey, type LatchkeyOptions } from '@latchkey/server'
-import { type LatchkeyEnv, latchkeyHono, requireAuthHono } from '@latchkey/server/hono'
+import {
+  jsonErrorsHono,
+  type LatchkeyEnv,
+  latchkeyHono,
+  requireAuthHono,
+} from '@latchkey/server/hono'
 import { Hono } from 'hono'
+import { HTTPException } from 'hono/http-exception'
 import { runExample } from './config.ts'
 
 /**
@@ -15,13 +23,27 @@ export async function start(options: LatchkeyOptions, port: number) {
   app.get('/api/me', requireAuthHono(auth), (c) =>
     c.json({ sub: c.get('auth').sub, roles: c.get('auth').roles, framework: 'hono' }),
   )
-  app.post('/api/notes', requireAuthHono(auth), async (c) =>
-    c.json({ saved: await c.req.json(), by: c.get('auth').sub }, 201),
-  )
-  app.get('/api/admin', requireAuthHono(auth, 'ADMIN'), (c) => c.json({ admin: true }))
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s))
+  app.post('/api/notes', requireAuthHono(auth), async (c) => {
+    const note = await c.req.json().catch(() => {
+      throw new HTTPException(400)
+    })
+    return c.json({ saved: note, by: c.get('auth').sub }, 201)
   })
+  app.get('/api/admin', requireAuthHono(auth, 'ADMIN'), (c) => c.json({ admin: true }))
+  // Unknown routes and the app's own errors as JSON with a fixed message.
+  app.notFound((c) => c.json({ error: 'not_found', message: 'no such route' }, 404))
+  app.onError(jsonErrorsHono)
+  // getRequestListener rather than serve(), which takes no errorHandler: a request no
+  // `Request` can be built from (a broken Host or target) gets the JSON 400 too, and one
+  // without Host (HTTP/1.0) is served on this backend's own host.
+  const server = createServer(
+    getRequestListener(app.fetch, {
+      hostname: new URL(auth.options.origin).host,
+      errorHandler: jsonErrorsHono,
+    }),
+  )
+  server.listen(port, '127.0.0.1')
+  await once(server, 'listening')
   return {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }

@@ -1,25 +1,33 @@
 import { once } from 'node:events'
-import { createServer } from 'node:http'
+import { createServer, type ServerResponse } from 'node:http'
 import { createLatchkey, type LatchkeyOptions } from '@latchkey/server'
-import { authenticateNode, nodeHandler } from '@latchkey/server/node'
+import { authenticateNode, nodeHandler, sendErrorNode } from '@latchkey/server/node'
 import { runExample } from './config.ts'
+
+const json = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+}
 
 /** Plain node:http: Latchkey answers /auth/*, the app routes the rest itself. */
 export async function start(options: LatchkeyOptions, port: number) {
   const auth = createLatchkey(options)
   const latchkey = nodeHandler(auth)
-  const json = (res: import('node:http').ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
-  }
   const server = createServer(async (req, res) => {
-    if (await latchkey(req, res)) return
-    const route = `${req.method} ${new URL(req.url ?? '/', 'http://x').pathname}`
-    if (route === 'GET /api/me') {
-      const user = await authenticateNode(auth, req, res)
-      if (user) json(res, 200, { sub: user.sub, roles: user.roles, framework: 'node:http' })
-    } else if (route === 'GET /api/admin') {
-      if (await authenticateNode(auth, req, res, 'ADMIN')) json(res, 200, { admin: true })
-    } else json(res, 404, { error: 'not_found', message: 'no such route' })
+    // Every error, Latchkey's or the app's, becomes this request's JSON answer: a listener
+    // that throws would leave the request hanging (or, rejected, take the process down).
+    try {
+      if (await latchkey(req, res)) return
+      // Concatenated, not resolved against a base: `//x` is a path, not a host.
+      const route = `${req.method} ${new URL(`http://x${req.url}`).pathname}`
+      if (route === 'GET /api/me') {
+        const user = await authenticateNode(auth, req, res)
+        if (user) json(res, 200, { sub: user.sub, roles: user.roles, framework: 'node:http' })
+      } else if (route === 'GET /api/admin') {
+        if (await authenticateNode(auth, req, res, 'ADMIN')) json(res, 200, { admin: true })
+      } else json(res, 404, { error: 'not_found', message: 'no such route' })
+    } catch (error) {
+      await sendErrorNode(res, error)
+    }
   })
   server.listen(port, '127.0.0.1')
   await once(server, 'listening')

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import type { LatchkeyOptions } from '@latchkey/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { call, signIn } from '../../../packages/server/test/fixtures/login.ts'
+import { rawRequest } from '../../../packages/server/test/fixtures/raw_http.ts'
 import { SECRET, startIdp, type TestIdp } from '../../../packages/server/test/fixtures/stack.ts'
 import * as express from '../src/express.ts'
 import * as fastify from '../src/fastify.ts'
@@ -76,6 +77,52 @@ describe.each(EXAMPLES)('the $name example', ({ name, start, notes }) => {
       })
       expect(saved.status).toBe(201)
       expect(await saved.json()).toMatchObject({ saved: { text: 'hi' } })
+    }
+  })
+
+  /** The contract's JSON error, and nothing internal (stack, file path, framework page). */
+  const expectJsonError = async (response: Response, status: number, error: string) => {
+    const text = await response.text()
+    expect([response.status, response.headers.get('content-type')]).toEqual([
+      status,
+      expect.stringMatching(/^application\/json/),
+    ])
+    expect(JSON.parse(text)).toEqual({ error, message: expect.any(String) })
+    expect(text).not.toMatch(/ at |node:|\/work\/|<html/i)
+  }
+
+  it("answers the app's own errors and unknown routes as JSON, never a framework's page", async () => {
+    await expectJsonError(await fetch(`${url}/nowhere`), 404, 'not_found')
+    if (!notes) return
+    const { browser, csrfToken } = await signIn(url, 'alice')
+    const malformed = await call(browser, `${url}/api/notes`, {
+      method: 'POST',
+      body: '{"text":',
+      headers: { 'content-type': 'application/json' },
+      csrf: csrfToken,
+    })
+    await expectJsonError(malformed, 400, 'invalid_request')
+  })
+
+  it('answers what no client library sends with JSON: a broken Host, TRACE, a bad path, a big body', async () => {
+    const host = new URL(url).host
+    const cases: [string, number, string, Parameters<typeof rawRequest>[2]?][] = [
+      ['GET /api/me HTTP/1.1\nHost: [', 400, 'invalid_request'],
+      [`TRACE /api/me HTTP/1.1\nHost: ${host}`, 501, 'not_implemented'],
+      [`GET /api/me/%zz HTTP/1.1\nHost: ${host}`, 400, 'invalid_request'],
+      [
+        `POST /api/notes HTTP/1.1\nHost: ${host}\nContent-Type: application/json\nContent-Length: 1000000`,
+        413,
+        'payload_too_large',
+        { body: Buffer.alloc(1_000_000, 32), waitForClose: true },
+      ],
+    ]
+    for (const [head, status, error, options] of cases) {
+      const response = await rawRequest(url, head, options)
+      expect([response?.status, JSON.parse(response?.body ?? '{}').error], head).toEqual([
+        status,
+        error,
+      ])
     }
   })
 })
