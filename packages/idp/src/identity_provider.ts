@@ -12,13 +12,18 @@ import { backchannelDelivery } from './backchannel_delivery.ts'
 import { type Clients, toMetadata } from './clients.ts'
 import { cookieKeys, type Keys, nextActivation } from './keys.ts'
 import { bearerVerifier } from './lib/bearer.ts'
+import { BodyTooLargeError, declaredTooLarge, sendTooLarge } from './lib/body_limit.ts'
+import { forwardedFacts } from './lib/forwarded.ts'
+import { normalizeTarget } from './lib/host.ts'
 import { sendHtml, sendJson } from './lib/http.ts'
+import { setSecurityHeaders } from './lib/security_headers.ts'
 import { storeAdapter } from './provider/adapter.ts'
 import { buildProvider } from './provider/build.ts'
 import { interactionRoutes } from './screens/interactions.ts'
 import { messagePage } from './screens/pages.ts'
 import { STYLESHEET } from './screens/stylesheet.ts'
 import { createSessions, type Sessions } from './sessions.ts'
+import { signInSteps } from './sign_in.ts'
 import { createThrottle, THROTTLE_DEFAULTS, type ThrottleSettings } from './throttle.ts'
 import { userinfoEndpoint } from './userinfo.ts'
 
@@ -41,6 +46,19 @@ export interface IdentityProviderOptions {
   /** SSO session absolute timeout, seconds. @default 1209600 (14 days) */
   sessionAbsoluteTtl?: number
   branding?: { name?: string }
+  /**
+   * Believe `X-Forwarded-For` and `X-Forwarded-Proto` (their last value, the one the nearest
+   * proxy added): the client address that failed sign-ins are counted against, and whether
+   * the request came over https (HSTS). Only when the IdP is reachable solely through one
+   * proxy that sets them (TLS ending at nginx, a load balancer). URLs never come from the
+   * request: they derive from `issuer` alone. @default false
+   */
+  trustProxy?: boolean
+  /**
+   * The largest request body, bytes: a larger one is answered 413 at once and its connection
+   * closed. oidc-provider itself reads at most 56 KiB. @default 57344 (56 KiB)
+   */
+  maxBodyBytes?: number
   throttle?: Partial<ThrottleSettings>
   /** Used for back-channel logout calls. @default globalThis.fetch */
   fetch?: typeof fetch
@@ -173,23 +191,32 @@ export async function createIdentityProvider(
     await durable.add('config', 'form-key', randomBytes(32).toString('base64url'))
     return (await durable.get<string>('config', 'form-key')) ?? ''
   })()
+  const forwarded = forwardedFacts(options.trustProxy ?? false)
+  const maxBodyBytes = options.maxBodyBytes ?? 56 * 1024
   const handleInteraction = interactionRoutes({
     provider: () => provider,
-    accounts,
-    ephemeral,
-    throttle,
+    signIn: signInSteps({ accounts, ephemeral, throttle, audit }),
     audit,
     brand: settings.brandName,
     formKey,
+    clientIp: forwarded.clientIp,
+    maxBodyBytes,
   })
   const verifyBearer = bearerVerifier(issuer, (header, token) => jwks(header, token))
   const handleAccount = accountApi(verifyBearer, sessions, audit)
   const handleUserinfo = userinfoEndpoint(verifyBearer, accounts)
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
+    setSecurityHeaders(res, forwarded.isHttps(req))
+    // RFC 9112 §3.2: a Host header with an invalid value is answered 400; nothing reads it
+    // afterwards anyway (URLs come from the issuer), nor the authority of an absolute target.
+    const malformed = normalizeTarget(req)
+    if (malformed) return sendJson(res, 400, { error: 'invalid_request', message: malformed })
+    if (declaredTooLarge(req, maxBodyBytes)) return sendTooLarge(res, maxBodyBytes)
     const path = (req.url ?? '/').split('?')[0] ?? '/'
     const ours = async () => {
       if (path === '/assets/latchkey.css') {
+        res.removeHeader('pragma')
         res.writeHead(200, {
           'content-type': 'text/css; charset=utf-8',
           'cache-control': 'public, max-age=3600',
@@ -208,6 +235,8 @@ export async function createIdentityProvider(
         if (!handled) callback(req, res)
       })
       .catch((error: Error & { code?: string }) => {
+        if (error instanceof BodyTooLargeError && !res.headersSent)
+          return sendTooLarge(res, maxBodyBytes)
         const unavailable = error.code === 'ERR_STORE_UNAVAILABLE'
         logger?.error({ err: { name: error.name, message: error.message } }, 'request failed')
         if (res.headersSent) return res.end()

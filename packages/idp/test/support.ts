@@ -108,6 +108,17 @@ export interface LoginOptions {
   extraParams?: Record<string, string>
 }
 
+/** An authorization request (code + PKCE) that starts a sign-in at the IdP. */
+export async function signInUrl(rp: RelyingParty): Promise<string> {
+  const url = oidc.buildAuthorizationUrl(rp.config, {
+    redirect_uri: rp.redirectUri,
+    scope: 'openid',
+    code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+    code_challenge_method: 'S256',
+  })
+  return url.href
+}
+
 /** Runs the authorization code flow with PKCE through the IdP's screens. */
 export async function login(rp: RelyingParty, browser: Browser, options: LoginOptions) {
   const verifier = oidc.randomPKCECodeVerifier()

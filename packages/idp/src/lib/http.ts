@@ -1,29 +1,34 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { PAGE_HEADERS } from '../screens/html.ts'
+import { BodyTooLargeError } from './body_limit.ts'
 
-const MAX_FORM_BYTES = 16 * 1024
-
-/** Reads an `application/x-www-form-urlencoded` body of at most 16 KiB. */
-export async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
+/**
+ * Reads an `application/x-www-form-urlencoded` body (`undefined` for any other type). A body
+ * over `maxBytes` throws `BodyTooLargeError` (one with a declared length never gets here).
+ */
+export async function readForm(
+  req: IncomingMessage,
+  maxBytes: number,
+): Promise<URLSearchParams | undefined> {
   const type = req.headers['content-type']?.split(';')[0]?.trim()
   if (type !== 'application/x-www-form-urlencoded') return undefined
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req) {
     size += (chunk as Buffer).length
-    if (size > MAX_FORM_BYTES) return undefined
+    if (size > maxBytes) throw new BodyTooLargeError()
     chunks.push(chunk as Buffer)
   }
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'))
 }
 
+/** An HTML page; the security headers are already on every response (security_headers.ts). */
 export function sendHtml(
   res: ServerResponse,
   status: number,
   body: string,
   headers: Record<string, string> = {},
 ): void {
-  res.writeHead(status, { ...PAGE_HEADERS, 'content-type': 'text/html; charset=utf-8', ...headers })
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...headers })
   res.end(body)
 }
 
@@ -40,5 +45,3 @@ export function sendJson(
   })
   res.end(JSON.stringify(body))
 }
-
-export const clientIp = (req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown'

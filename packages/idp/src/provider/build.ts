@@ -6,6 +6,8 @@ import type { Audit } from '../audit.ts'
 import type { BackchannelDelivery } from '../backchannel_delivery.ts'
 import { clientSecretMatches } from '../clients.ts'
 import type { SigningKey } from '../keys.ts'
+import { pinToIssuer } from '../lib/host.ts'
+import { PUBLIC_CACHE } from '../lib/security_headers.ts'
 import { revokeGrantRecords } from './adapter.ts'
 import { type ProtocolSettings, providerConfiguration } from './configuration.ts'
 
@@ -42,12 +44,24 @@ export function buildProvider(parts: ProviderParts): Provider {
   // browsers treat as a secure context. Koa refuses a Secure cookie on a plain connection
   // unless each context's cookie jar is told the transport is trusted (TLS usually ends at
   // a proxy in front of the IdP).
+  // Every URL oidc-provider builds comes from the issuer, never from `Host` (lib/host.ts).
   const createContext = provider.createContext.bind(provider)
+  const issuerUrl = new URL(issuer)
   provider.createContext = (req, res) => {
     const ctx = createContext(req, res)
     ctx.cookies.secure = true
+    pinToIssuer(ctx.request, issuerUrl)
     return ctx
   }
+  // Discovery and the JWKS may be cached (security_headers.ts); everything else is no-store.
+  provider.use(async (ctx, next) => {
+    await next()
+    const route = ctx.oidc?.route
+    if (ctx.status === 200 && (route === 'discovery' || route === 'jwks')) {
+      ctx.set('cache-control', PUBLIC_CACHE)
+      ctx.remove('pragma')
+    }
+  })
   // A store outage (Redis or PostgreSQL down) inside the protocol is a 503 with Retry-After,
   // not oidc-provider's generic 500; OAuth JSON errors become `temporarily_unavailable`
   // (RFC 6749 §4.1.2.1).

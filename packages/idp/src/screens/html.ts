@@ -31,22 +31,6 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
 const render = (value: unknown) =>
   value instanceof Html ? value.value : value === false || value == null ? '' : escapeHtml(value)
 
-/**
- * Headers every IdP page carries: no caching of pages holding session state or form tokens,
- * no framing (clickjacking, ASVS 5.0 V3.4.6), and a CSP that allows no script at all.
- * No `form-action`: Chromium applies it to the redirects after a form post too, and a login
- * post ends in a redirect to the client's (exactly registered) redirect URI.
- */
-export const PAGE_HEADERS = {
-  'cache-control': 'no-store',
-  pragma: 'no-cache',
-  'content-security-policy':
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-} as const
-
 export function layout(brand: string, title: string, body: Html): string {
   return html`<!doctype html>
 <html lang="en">

@@ -1,12 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Store } from '@latchkey/store'
 import type Provider from 'oidc-provider'
 import QRCode from 'qrcode'
-import type { Accounts } from '../accounts/accounts.ts'
 import type { Audit } from '../audit.ts'
 import { formTokens } from '../lib/form_token.ts'
-import { clientIp, readForm, sendHtml } from '../lib/http.ts'
-import type { Throttle } from '../throttle.ts'
+import { readForm, sendHtml } from '../lib/http.ts'
+import type { CodeResult, Login, Pending, SignInSteps } from '../sign_in.ts'
 import {
   consentPage,
   enrolPage,
@@ -17,35 +15,35 @@ import {
   recoveryCodesPage,
 } from './pages.ts'
 
-interface Pending {
-  accountId: string
-  stage: 'mfa' | 'enrol' | 'recovery-codes'
-  secret?: string
-  otpauthUrl?: string
-  amr: string[]
-}
-
 export interface InteractionDeps {
   /** The current oidc-provider (it is rebuilt when the signing keys rotate). */
   provider: () => Provider
-  accounts: Accounts
-  ephemeral: Store
-  throttle: Throttle
+  signIn: SignInSteps
   audit: Audit
   brand: string
   formKey: string
+  clientIp: (req: IncomingMessage) => string
+  /** The largest form body read. */
+  maxBodyBytes: number
 }
 
-const PENDING = 'interaction:pending'
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** "1 second", "40 seconds", "15 minutes": how long a refused user should wait. */
+const duration = (seconds: number) =>
+  seconds < 120
+    ? `${seconds} second${seconds === 1 ? '' : 's'}`
+    : `${Math.ceil(seconds / 60)} minutes`
+
+// RFC 6585 §4: 429 with Retry-After for an attempt refused by a limit.
+const retryAfter = (seconds: number) => ({ 'retry-after': String(seconds) })
 
 /**
  * The login, MFA, enrolment and consent screens behind oidc-provider's interaction URLs
  * (`/interaction/:uid[/:step]`). Each step re-reads the interaction, which oidc-provider
- * binds to this browser with its interaction cookie.
+ * binds to this browser with its interaction cookie; the sign-in itself (sign_in.ts) answers
+ * what happened, and these screens show it.
  */
 export function interactionRoutes(deps: InteractionDeps) {
-  const { provider, accounts, ephemeral, throttle, audit, brand } = deps
+  const { provider, signIn, audit, brand, clientIp } = deps
   const tokens = formTokens(deps.formKey)
   const ctxFor = (uid: string, step: string): FormContext => ({
     brand,
@@ -58,37 +56,99 @@ export function interactionRoutes(deps: InteractionDeps) {
     return (await provider().Client.find(id))?.clientName ?? id
   }
 
-  const finishLogin = async (
-    req: IncomingMessage,
-    res: ServerResponse,
-    uid: string,
-    pending: Pending,
-  ) => {
-    await ephemeral.delete(PENDING, uid)
-    audit('login.succeeded', { accountId: pending.accountId, amr: pending.amr, ip: clientIp(req) })
-    await provider().interactionFinished(
+  const finishLogin = (req: IncomingMessage, res: ServerResponse, login: Login) =>
+    provider().interactionFinished(
       req,
       res,
-      { login: { accountId: pending.accountId, amr: pending.amr } },
+      { login: { accountId: login.accountId, amr: login.amr } },
       { mergeWithLastSubmission: false },
     )
-  }
 
   const showSecondFactor = async (
     res: ServerResponse,
     uid: string,
     pending: Pending,
-    error?: string,
+    error?: { status: number; message: string; headers?: Record<string, string> },
   ) => {
+    const status = error?.status ?? 200
     if (pending.stage === 'mfa')
-      return sendHtml(res, error ? 401 : 200, mfaPage({ ...ctxFor(uid, 'mfa'), error }))
+      return sendHtml(
+        res,
+        status,
+        mfaPage({ ...ctxFor(uid, 'mfa'), error: error?.message }),
+        error?.headers,
+      )
     const qrDataUri = await QRCode.toDataURL(pending.otpauthUrl ?? '', { margin: 1, width: 200 })
     return sendHtml(
       res,
-      error ? 401 : 200,
-      enrolPage({ ...ctxFor(uid, 'enrol'), qrDataUri, secret: pending.secret ?? '', error }),
+      status,
+      enrolPage({
+        ...ctxFor(uid, 'enrol'),
+        qrDataUri,
+        secret: pending.secret ?? '',
+        error: error?.message,
+      }),
+      error?.headers,
     )
   }
+
+  const ended = (res: ServerResponse) =>
+    sendHtml(
+      res,
+      429,
+      messagePage(
+        brand,
+        'Sign-in ended',
+        'Too many wrong codes. For your safety this sign-in has ended: go back to the app and sign in again.',
+      ),
+    )
+
+  const restart = (res: ServerResponse) =>
+    sendHtml(
+      res,
+      400,
+      messagePage(
+        brand,
+        'Sign-in expired',
+        'This sign-in has expired. Go back to the app and start again.',
+      ),
+    )
+
+  const codeStep =
+    (stage: 'mfa' | 'enrol', wrongMessage: string) =>
+    async (req: IncomingMessage, res: ServerResponse, uid: string, form: URLSearchParams) => {
+      const result: CodeResult = await signIn.code(
+        uid,
+        clientIp(req),
+        stage,
+        form.get('code') ?? '',
+      )
+      switch (result.kind) {
+        case 'expired':
+          return restart(res)
+        case 'ended':
+          return ended(res)
+        case 'refused': {
+          const pending = await signIn.pending(uid)
+          if (!pending) return restart(res)
+          return showSecondFactor(res, uid, pending, {
+            status: 429,
+            message: `Too many attempts. Try again in ${duration(result.retryAfter)}.`,
+            headers: retryAfter(result.retryAfter),
+          })
+        }
+        case 'wrong':
+          return showSecondFactor(res, uid, result.pending, { status: 401, message: wrongMessage })
+        case 'enrolled':
+          return sendHtml(
+            res,
+            200,
+            recoveryCodesPage({ ...ctxFor(uid, 'continue'), codes: result.codes }),
+          )
+        case 'signed-in':
+          return finishLogin(req, res, result.login)
+      }
+    }
 
   const steps: Record<
     string,
@@ -96,95 +156,43 @@ export function interactionRoutes(deps: InteractionDeps) {
   > = {
     async login(req, res, uid, form) {
       const username = (form.get('username') ?? '').trim()
-      const password = form.get('password') ?? ''
-      const ip = clientIp(req)
-      const verdict = await throttle.check(ip, username)
-      if (verdict.blocked) {
-        audit('login.throttled', { ip })
-        return sendHtml(
-          res,
-          429,
-          messagePage(
-            brand,
-            'Too many attempts',
-            'Too many failed sign-ins from your network. Please wait a few minutes and try again.',
-          ),
-          { 'retry-after': String(verdict.retryAfter) },
-        )
-      }
-      if (verdict.delayMs > 0) await sleep(verdict.delayMs)
-      const account = await accounts.authenticate(username, password)
+      const result = await signIn.password(uid, clientIp(req), username, form.get('password') ?? '')
+      if (result.kind === 'signed-in') return finishLogin(req, res, result.login)
+      if (result.kind === 'second-factor') return showSecondFactor(res, uid, result.pending)
+      if (result.kind === 'ended') return ended(res)
       const details = await provider().interactionDetails(req, res)
-      const client = await clientLabel(details.params.client_id)
-      if (!account) {
-        await throttle.fail(ip, username)
-        audit('login.failed', { username, ip })
-        return sendHtml(
-          res,
-          401,
-          loginPage({
-            ...ctxFor(uid, 'login'),
-            client,
-            username,
-            error: 'Wrong username or password.',
-          }),
+      const page = (status: number, error: string, headers?: Record<string, string>) =>
+        clientLabel(details.params.client_id).then((client) =>
+          sendHtml(
+            res,
+            status,
+            loginPage({ ...ctxFor(uid, 'login'), client, username, error }),
+            headers,
+          ),
         )
-      }
-      await throttle.succeed(username)
-      const pending: Pending = { accountId: account.id, stage: 'mfa', amr: ['pwd'] }
-      if (!account.totpEnrolled && !account.mfaRequired) return finishLogin(req, res, uid, pending)
-      if (!account.totpEnrolled) {
-        const { secret, otpauthUrl } = accounts.beginTotp(account)
-        Object.assign(pending, { stage: 'enrol', secret, otpauthUrl })
-      }
-      await ephemeral.set(PENDING, uid, pending, { ttl: 600 })
-      return showSecondFactor(res, uid, pending)
-    },
-
-    async mfa(req, res, uid, form) {
-      const pending = await ephemeral.get<Pending>(PENDING, uid)
-      if (pending?.stage !== 'mfa') return restart(res)
-      const used = await accounts.verifySecondFactor(pending.accountId, form.get('code') ?? '')
-      if (!used) {
-        audit('mfa.failed', { accountId: pending.accountId, ip: clientIp(req) })
-        return showSecondFactor(res, uid, pending, 'That code is not valid. Try the current one.')
-      }
-      audit('mfa.succeeded', { accountId: pending.accountId, method: used })
-      return finishLogin(req, res, uid, {
-        ...pending,
-        amr: ['pwd', used === 'totp' ? 'otp' : 'rec'],
-      })
-    },
-
-    async enrol(_req, res, uid, form) {
-      const pending = await ephemeral.get<Pending>(PENDING, uid)
-      if (pending?.stage !== 'enrol' || !pending.secret) return restart(res)
-      const codes = await accounts.confirmTotp(
-        pending.accountId,
-        pending.secret,
-        form.get('code') ?? '',
+      if (result.kind === 'missing') return page(400, 'Enter your username and password.')
+      if (result.kind === 'wrong') return page(401, 'Wrong username or password.')
+      const message =
+        result.rule === 'address'
+          ? 'Too many failed sign-ins from your network.'
+          : 'Too many failed attempts for this account.'
+      return page(
+        429,
+        `${message} Try again in ${duration(result.retryAfter)}.`,
+        retryAfter(result.retryAfter),
       )
-      if (!codes)
-        return showSecondFactor(
-          res,
-          uid,
-          pending,
-          'That code is not valid. Check the time on your device and try again.',
-        )
-      audit('mfa.enrolled', { accountId: pending.accountId })
-      const next: Pending = {
-        accountId: pending.accountId,
-        stage: 'recovery-codes',
-        amr: ['pwd', 'otp'],
-      }
-      await ephemeral.set(PENDING, uid, next, { ttl: 600 })
-      return sendHtml(res, 200, recoveryCodesPage({ ...ctxFor(uid, 'continue'), codes }))
     },
+
+    mfa: codeStep('mfa', 'That code is not valid. Try the current one.'),
+
+    enrol: codeStep(
+      'enrol',
+      'That code is not valid. Check the time on your device and try again.',
+    ),
 
     async continue(req, res, uid) {
-      const pending = await ephemeral.get<Pending>(PENDING, uid)
-      if (pending?.stage !== 'recovery-codes') return restart(res)
-      return finishLogin(req, res, uid, pending)
+      const login = await signIn.acknowledge(uid, clientIp(req))
+      return login ? finishLogin(req, res, login) : restart(res)
     },
 
     async consent(req, res) {
@@ -224,22 +232,12 @@ export function interactionRoutes(deps: InteractionDeps) {
     },
   }
 
-  const restart = (res: ServerResponse) =>
-    sendHtml(
-      res,
-      400,
-      messagePage(
-        brand,
-        'Sign-in expired',
-        'This sign-in has expired. Go back to the app and start again.',
-      ),
-    )
-
   const show = async (req: IncomingMessage, res: ServerResponse, uid: string) => {
     const details = await provider().interactionDetails(req, res)
     const client = await clientLabel(details.params.client_id)
     if (details.prompt.name === 'login') {
-      const pending = await ephemeral.get<Pending>(PENDING, uid)
+      const pending = await signIn.pending(uid)
+      if (pending?.stage === 'ended') return ended(res)
       if (pending && pending.stage !== 'recovery-codes') return showSecondFactor(res, uid, pending)
       return sendHtml(
         res,
@@ -283,7 +281,7 @@ export function interactionRoutes(deps: InteractionDeps) {
         sendHtml(res, 404, messagePage(brand, 'Not found', 'There is nothing here.'))
         return true
       }
-      const form = await readForm(req)
+      const form = await readForm(req, deps.maxBodyBytes)
       if (!form || !tokens.verify(uid, form.get('csrf'))) {
         sendHtml(
           res,

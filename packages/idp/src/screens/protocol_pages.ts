@@ -1,10 +1,10 @@
 import type { errors, KoaContextWithOIDC } from 'oidc-provider'
-import { Html, html, layout, PAGE_HEADERS } from './html.ts'
+import { Html, html, layout } from './html.ts'
 
-// The pages oidc-provider renders itself (errors, logout confirmation), in our layout.
+// The pages oidc-provider renders itself (errors, logout confirmation), in our layout. Their
+// security headers are already on the response (security_headers.ts).
 
 const send = (ctx: KoaContextWithOIDC, body: string) => {
-  ctx.set(PAGE_HEADERS)
   ctx.type = 'html'
   ctx.body = body
 }
