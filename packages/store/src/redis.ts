@@ -37,10 +37,12 @@ if not ok then return 0 end
 ${INDEX}
 return 1`
 
-// KEYS: record, index. ARGV: by, ttl ms or '', key. The TTL is set only on creation: a fixed window.
+// KEYS: record, index. ARGV: by, ttl ms or '', key. The TTL is set only on creation: a fixed
+// window (a counter that came back to its first value, after a negative amount, keeps its own).
 const INCREMENT = `${NOW}
+local created = redis.call('EXISTS', KEYS[1]) == 0
 local v = redis.call('INCRBY', KEYS[1], ARGV[1])
-if v == tonumber(ARGV[1]) then
+if created then
   if ARGV[2] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
   ${INDEX}
 end

@@ -120,6 +120,17 @@ export function runStoreConformance(name: string, fresh: () => Promise<Store>): 
       expect(await store.increment('rate', 'ip')).toBe(1)
     })
 
+    it('gives back with a negative amount, within the window the counter began', async () => {
+      // A reservation given back (a rate limit's attempt that turned out right): the count
+      // returns to zero, and counting on keeps the window of the counter's creation.
+      expect(await store.increment('rate', 'held', { ttl: 1 })).toBe(1)
+      expect(await store.increment('rate', 'held', { by: -1, ttl: 1 })).toBe(0)
+      await sleep(500)
+      expect(await store.increment('rate', 'held', { ttl: 1 })).toBe(1)
+      await sleep(600)
+      expect(await store.get('rate', 'held')).toBeUndefined()
+    })
+
     it('delivers published messages to subscribers until they unsubscribe', async () => {
       const received: string[] = []
       const unsubscribe = await store.subscribe('revoked', (m) => received.push(m))
