@@ -35,12 +35,15 @@ export async function seed(idp: IdentityProvider, durable: Store): Promise<DemoS
       name: 'Acme Notes',
       bases: [ORIGINS.api, ORIGINS.app],
       postLogout: `${ORIGINS.app}/`,
+      // Its "My sessions" page calls the IdP's account API with the user's token.
+      accountApi: true,
     },
     admin: {
       id: 'demo-admin',
       name: 'Acme Admin',
       bases: [ORIGINS.admin],
       postLogout: `${ORIGINS.admin}/`,
+      accountApi: false,
     },
   }
   const registered = {} as DemoSeed['clients']
@@ -50,8 +53,12 @@ export async function seed(idp: IdentityProvider, durable: Store): Promise<DemoS
   ][]) {
     // The IdP keeps only a hash of a client secret: the demo keeps its backends' own copy.
     const clientSecret = await persistent(durable, `client-secret:${c.id}`, secret)
+    // A client kept from before clients were registered for the account API is registered anew.
+    const found = await idp.clients.find(c.id)
+    const current = (found?.accountApi ?? false) === c.accountApi ? found : undefined
+    if (found && !current) await idp.clients.remove(c.id)
     const client =
-      (await idp.clients.find(c.id)) ??
+      current ??
       (await idp.clients.add({
         id: c.id,
         name: c.name,
@@ -59,6 +66,7 @@ export async function seed(idp: IdentityProvider, durable: Store): Promise<DemoS
         redirectUris: c.bases.map((base) => `${base}/auth/callback`),
         postLogoutRedirectUris: [c.postLogout],
         backchannelLogoutUri: `${c.bases[0]}/auth/backchannel-logout`,
+        accountApi: c.accountApi,
       }))
     registered[name] = { id: client.id, secret: clientSecret }
   }

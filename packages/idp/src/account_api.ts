@@ -1,15 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Audit } from './audit.ts'
-import { type BearerVerifier, sendInvalidToken } from './lib/bearer.ts'
+import type { Clients } from './clients.ts'
+import type { Audience, BearerGuard } from './lib/bearer.ts'
 import { sendJson } from './lib/http.ts'
 import type { Sessions } from './sessions.ts'
 
 /**
  * `/account/sessions`: a signed-in user's own IdP sessions, for "where am I signed in".
- * Authorised by the user's access token (RFC 6750 §2.1 Bearer), verified locally against the
- * IdP's own keys (RFC 9068 §4: `typ`, issuer, algorithm).
+ * Authorised by the user's access token (RFC 6750), verified locally against the IdP's own
+ * keys and its record of revoked tokens.
  */
-export function accountApi(verifyBearer: BearerVerifier, sessions: Sessions, audit: Audit) {
+export function accountApi(guard: BearerGuard, clients: Clients, sessions: Sessions, audit: Audit) {
+  // RFC 9068 §4: the account API is a resource of its own, and a token is accepted here only
+  // if its audience — the client it was issued to — is registered for it (`accountApi`). An
+  // app that merely signs its users in cannot list or end their sessions everywhere.
+  const audience: Audience = {
+    accepts: async (clientId) => (await clients.find(clientId))?.accountApi === true,
+  }
   return async function handleAccount(
     req: IncomingMessage,
     res: ServerResponse,
@@ -17,11 +24,8 @@ export function accountApi(verifyBearer: BearerVerifier, sessions: Sessions, aud
   ): Promise<boolean> {
     const match = /^\/account\/sessions(?:\/([A-Za-z0-9_-]{1,64}))?$/.exec(path)
     if (!match) return false
-    const claims = await verifyBearer(req)
-    if (!claims) {
-      sendInvalidToken(res)
-      return true
-    }
+    const claims = await guard.authorize(req, res, audience)
+    if (!claims) return true
     const sub = claims.sub
     const id = match[1]
     if (req.method === 'GET' && !id) {

@@ -4,6 +4,7 @@ import type { Store } from '@latchkey/store'
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose'
 import type Provider from 'oidc-provider'
 import type { Logger } from 'pino'
+import { accessTokens } from './access_tokens.ts'
 import { accountApi } from './account_api.ts'
 import type { Accounts } from './accounts/accounts.ts'
 import { ACCOUNT_DISABLED, ADMIN_ACTION, createAdmin, KEYS_ROTATED } from './admin.ts'
@@ -11,7 +12,7 @@ import { createAudit } from './audit.ts'
 import { backchannelDelivery } from './backchannel_delivery.ts'
 import { type Clients, toMetadata } from './clients.ts'
 import { cookieKeys, type Keys, nextActivation } from './keys.ts'
-import { bearerVerifier } from './lib/bearer.ts'
+import { bearerGuard } from './lib/bearer.ts'
 import { BodyTooLargeError, declaredTooLarge, sendTooLarge } from './lib/body_limit.ts'
 import { forwardedFacts } from './lib/forwarded.ts'
 import { normalizeTarget } from './lib/host.ts'
@@ -136,6 +137,7 @@ export async function createIdentityProvider(
   let callback!: ReturnType<Provider['callback']>
   let jwks!: JWTVerifyGetKey
   let activation: NodeJS.Timeout | undefined
+  const tokens = accessTokens(ephemeral, issuer, (header, token) => jwks(header, token))
   const loadKeys = async () => {
     const signing = await keys.active()
     // A published key that signs later: build again when its time comes.
@@ -153,6 +155,7 @@ export async function createIdentityProvider(
       ephemeral,
       audit,
       backchannel,
+      accessTokens: tokens,
       logger,
     })
     callback = provider.callback()
@@ -202,9 +205,9 @@ export async function createIdentityProvider(
     clientIp: forwarded.clientIp,
     maxBodyBytes,
   })
-  const verifyBearer = bearerVerifier(issuer, (header, token) => jwks(header, token))
-  const handleAccount = accountApi(verifyBearer, sessions, audit)
-  const handleUserinfo = userinfoEndpoint(verifyBearer, accounts)
+  const guard = bearerGuard(issuer, tokens.verify)
+  const handleAccount = accountApi(guard, clients, sessions, audit)
+  const handleUserinfo = userinfoEndpoint(guard, accounts, clients)
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     setSecurityHeaders(res, forwarded.isHttps(req))

@@ -17,7 +17,7 @@ describe('identity provider: signing-key rotation while running', () => {
 
   beforeAll(async () => {
     t = await startIdp()
-    rp = await relyingParty(t, 'app')
+    rp = await relyingParty(t, 'app', { accountApi: true })
     await t.idp.accounts.add({ username: 'alice', password })
   })
   afterAll(() => t.close())

@@ -29,7 +29,7 @@ describe('identity provider: Redis goes down and comes back', () => {
       prefix: `latchkey-idp-test:${randomUUID()}:`,
     })
     t = await startIdp({ stores: { durable: memoryStore(), ephemeral } })
-    rp = await relyingParty(t, 'app')
+    rp = await relyingParty(t, 'app', { accountApi: true })
     await t.idp.accounts.add({ username: 'alice', password })
   })
   afterAll(async () => {
@@ -67,6 +67,17 @@ describe('identity provider: Redis goes down and comes back', () => {
     })
     expect([token.status, token.headers.get('retry-after')]).toEqual([503, '5'])
     expect(await token.json()).toMatchObject({ error: 'temporarily_unavailable' })
+    // So is introspection of an access token, which needs the store's record of it.
+    const introspection = await fetch(`${t.issuer}/token/introspection`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${btoa(`app:${CLIENT_SECRET}`)}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ token: tokens.access_token }),
+    })
+    expect([introspection.status, introspection.headers.get('retry-after')]).toEqual([503, '5'])
+    expect(await introspection.json()).toMatchObject({ error: 'temporarily_unavailable' })
     // What needs no store still answers.
     expect((await fetch(`${t.issuer}/.well-known/openid-configuration`)).status).toBe(200)
 

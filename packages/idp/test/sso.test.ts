@@ -17,7 +17,7 @@ describe('identity provider: the SSO session', () => {
 
   beforeAll(async () => {
     t = await startIdp()
-    app = await relyingParty(t, 'app')
+    app = await relyingParty(t, 'app', { accountApi: true })
     admin = await relyingParty(t, 'admin')
     await t.idp.accounts.add({ username: 'alice', password, roles: ['ADMIN'] })
   })

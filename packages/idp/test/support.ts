@@ -85,7 +85,12 @@ export interface RelyingParty {
 export async function relyingParty(
   t: TestIdp,
   clientId: string,
-  extra: { backchannelLogoutUri?: string; firstParty?: boolean; name?: string } = {},
+  extra: {
+    backchannelLogoutUri?: string
+    firstParty?: boolean
+    name?: string
+    accountApi?: boolean
+  } = {},
 ): Promise<RelyingParty> {
   const redirectUri = `https://${clientId}.example/auth/callback`
   await t.idp.clients.add({
@@ -157,6 +162,36 @@ export async function login(rp: RelyingParty, browser: Browser, options: LoginOp
     expectedNonce: nonce,
   })
   return { tokens, callbackUrl: page.url, verifier, state, nonce }
+}
+
+/**
+ * The IdP's logout confirmation (a page with an `xsrf` form) accepted by the browser, as a
+ * user clicks it. Answers where the browser ends up (`stopAt`: the post-logout URI).
+ */
+export async function confirmLogout(
+  browser: Browser,
+  page: { url: string; response: Response },
+  stopAt: string,
+) {
+  const html = await page.response.text()
+  const action = /<form[^>]* action="([^"]+)"/.exec(html)?.[1]
+  const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1]
+  if (!action || !xsrf) throw new Error(`no logout form on ${page.url}: ${html.slice(0, 200)}`)
+  return browser.follow(new URL(action, page.url).href, stopAt, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ xsrf, logout: 'yes' }),
+  })
+}
+
+/** RP-initiated logout (OIDC RP-Initiated Logout §2) of an openid-client RP, in a browser. */
+export async function endSession(rp: RelyingParty, browser: Browser, idToken: string) {
+  const postLogout = `https://${rp.clientId}.example/`
+  const logoutUrl = oidc.buildEndSessionUrl(rp.config, {
+    id_token_hint: idToken,
+    post_logout_redirect_uri: postLogout,
+  })
+  return confirmLogout(browser, await browser.follow(logoutUrl.href), postLogout)
 }
 
 type StoreKind = 'memory' | 'sqlite' | 'postgres+redis'

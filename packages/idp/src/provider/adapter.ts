@@ -14,6 +14,18 @@ const GRANTABLE = new Set([
 /** Where each account's live IdP sessions are indexed, for the account API and `disable`. */
 export const sessionsOf = (accountId: string) => `oidc:sessions-of:${accountId}`
 
+/**
+ * Files a record (`oidc:<name>` / `id`) under its grant, so that revoking the grant removes it
+ * with everything else the grant issued.
+ */
+export const fileUnderGrant = (
+  store: Store,
+  grantId: string,
+  name: string,
+  id: string,
+  ttl?: { ttl: number },
+) => store.set(`oidc:grant:${grantId}`, `${name}:${id}`, 1, ttl)
+
 /** Removes every record issued under a grant, and the grant itself. */
 export async function revokeGrantRecords(store: Store, grantId: string): Promise<void> {
   const members = await store.list(`oidc:grant:${grantId}`)
@@ -50,7 +62,7 @@ export function storeAdapter(
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       const ttl = expiresIn > 0 ? { ttl: expiresIn } : undefined
       if (GRANTABLE.has(this.name) && payload.grantId) {
-        await store.set(`oidc:grant:${payload.grantId}`, `${this.name}:${id}`, 1, ttl)
+        await fileUnderGrant(store, payload.grantId, this.name, id, ttl)
       }
       // Grants outlive sessions (refresh tokens do): disabling an account must find them too.
       if (this.name === 'Grant' && payload.accountId) {

@@ -1,6 +1,7 @@
 import type { Store } from '@latchkey/store'
 import Provider, { type Configuration } from 'oidc-provider'
 import type { Logger } from 'pino'
+import type { AccessTokens } from '../access_tokens.ts'
 import type { Accounts } from '../accounts/accounts.ts'
 import type { Audit } from '../audit.ts'
 import type { BackchannelDelivery } from '../backchannel_delivery.ts'
@@ -8,8 +9,10 @@ import { clientSecretMatches } from '../clients.ts'
 import type { SigningKey } from '../keys.ts'
 import { pinToIssuer } from '../lib/host.ts'
 import { PUBLIC_CACHE } from '../lib/security_headers.ts'
+import { accessTokenEndpoints } from './access_token_endpoints.ts'
 import { revokeGrantRecords } from './adapter.ts'
 import { type ProtocolSettings, providerConfiguration } from './configuration.ts'
+import { refuseDpop } from './refuse_dpop.ts'
 
 export interface ProviderParts {
   issuer: string
@@ -23,6 +26,8 @@ export interface ProviderParts {
   audit: Audit
   /** Where failed back-channel logouts of RP-initiated logout go to be retried. */
   backchannel: BackchannelDelivery
+  /** The record of issued JWT access tokens, for their introspection and revocation. */
+  accessTokens: AccessTokens
   logger?: Logger
 }
 
@@ -30,10 +35,10 @@ export interface ProviderParts {
 export function buildProvider(parts: ProviderParts): Provider {
   const { issuer, settings, signing, cookieSecrets, accounts, adapter, ephemeral, audit, logger } =
     parts
-  const { backchannel } = parts
+  const { backchannel, accessTokens } = parts
   const provider = new Provider(
     issuer,
-    providerConfiguration(settings, signing, cookieSecrets, accounts, adapter),
+    providerConfiguration(settings, signing, cookieSecrets, accounts, adapter, accessTokens),
   )
   // Registered clients carry only a hash of their secret (clients.ts): compare against it.
   // (Safe because no HMAC algorithm is enabled: the hash never serves as a key.)
@@ -77,6 +82,8 @@ export function buildProvider(parts: ProviderParts): Provider {
     if (ctx.body && typeof ctx.body === 'object' && 'error' in ctx.body)
       ctx.body = { error: 'temporarily_unavailable', error_description: 'try again in a moment' }
   })
+  provider.use(refuseDpop)
+  provider.use(accessTokenEndpoints(accessTokens))
   provider.use(async (ctx, next) => {
     // RP-initiated logout ends the SSO session; Latchkey also revokes every grant made in it,
     // so no app keeps a working refresh token (single logout, OIDC RP-Initiated Logout §2).

@@ -1,7 +1,9 @@
 import { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider'
+import type { AccessTokens } from '../access_tokens.ts'
 import type { Accounts } from '../accounts/accounts.ts'
 import type { SigningKey } from '../keys.ts'
 import { renderError, renderLoggedOut, renderLogout } from '../screens/protocol_pages.ts'
+import { keepOfflineAccess } from './offline_access.ts'
 
 export interface ProtocolSettings {
   authorizationCodeTtl: number
@@ -18,9 +20,11 @@ export interface ProtocolSettings {
 // token (OIDC Core §11); `profile` and `email` put `name` and `email` in the tokens.
 const OIDC_SCOPES = 'openid profile email offline_access'
 // The access token's audience is the client that asked for it (the backend is its own
-// resource server). RFC 8707 resource indicators carry it as a URN per client.
+// resource server). RFC 8707 resource indicators carry it as a URN per client. Its scope is
+// what was granted, `openid` (UserInfo asks for it) and `offline_access` included, and so is
+// the token response's `scope` (RFC 6749 §5.1).
 const resourceFor = (clientId: string) => `urn:latchkey:client:${clientId}`
-const RESOURCE_SCOPE = 'profile email'
+const RESOURCE_SCOPE = OIDC_SCOPES
 
 const isFirstParty = (ctx: KoaContextWithOIDC) =>
   ctx.oidc.client?.['urn:latchkey:first_party' as never] === true
@@ -35,6 +39,7 @@ export function providerConfiguration(
   cookieKeys: string[],
   accounts: Accounts,
   adapter: NonNullable<Configuration['adapter']>,
+  accessTokens: Pick<AccessTokens, 'record'>,
 ): Configuration {
   const now = () => Math.floor(Date.now() / 1000)
   return {
@@ -71,6 +76,7 @@ export function providerConfiguration(
     // RFC 9700 §2.1.1: PKCE for every client, and only S256 (oidc-provider refuses `plain`).
     pkce: { required: () => true },
     scopes: OIDC_SCOPES.split(' '),
+    extraParams: { scope: keepOfflineAccess },
     claims: {
       openid: ['sub'],
       // OIDC Core §2: which methods authenticated the user (pwd, otp, rec), on request.
@@ -119,6 +125,8 @@ export function providerConfiguration(
       deviceFlow: { enabled: false },
       // RFC 7009 §2.1 and RFC 7662 §2.1: a client revokes and introspects only the tokens
       // issued to it; another client's token is refused (revocation) or reported inactive.
+      // These policies cover refresh tokens; JWT access tokens are answered by
+      // access_token_endpoints.ts with the same rule.
       revocation: {
         enabled: true,
         allowedPolicy(_ctx, client, token) {
@@ -131,6 +139,10 @@ export function providerConfiguration(
         allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
       },
       userinfo: { enabled: true },
+      // Not offered: every resource here and at the backends takes Bearer tokens (refuse_dpop.ts).
+      dPoP: { enabled: false },
+      // RFC 9126 pushed authorization requests: supported (client-authenticated, 60 s, once).
+      pushedAuthorizationRequests: { enabled: true },
       // OIDC Core §5.5: lets an app ask for amr/acr/auth_time in the ID token.
       claimsParameter: { enabled: true },
       backchannelLogout: { enabled: true },
@@ -157,6 +169,9 @@ export function providerConfiguration(
         },
       },
     },
+    // Every JWT access token is recorded under its grant as it is signed, so that revoking the
+    // grant (or the token) stops it at the IdP's own resources and introspection at once.
+    formats: { customizers: { jwt: (_ctx, token) => accessTokens.record(token) } },
     async extraTokenClaims(ctx, token) {
       if (token.kind !== 'AccessToken' || !token.accountId) return undefined
       const account = await accounts.find(token.accountId)
@@ -177,9 +192,9 @@ export function providerConfiguration(
         ...(token.scope?.split(' ').includes('profile') && { name: account?.name }),
       }
     },
-    // Every client registered with the refresh_token grant gets one. Not tied to the
-    // `offline_access` scope: OIDC Core §11 lets that scope through only with prompt=consent,
-    // and first-party apps skip consent by design.
+    // Every client registered with the refresh_token grant gets one, and `offline_access` in
+    // its granted scope to say so (offline_access.ts: OIDC Core §11 lets that scope through
+    // only with prompt=consent, and first-party apps skip consent by design).
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     // RFC 9700 §4.14.2: refresh tokens rotate on every use; reuse of a rotated one revokes
     // the whole grant (oidc-provider does that when it meets a consumed token).
