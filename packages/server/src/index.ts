@@ -8,6 +8,8 @@ export {
   InvalidRequest,
   InvalidToken,
   MethodNotAllowed,
+  NotImplemented,
+  PayloadTooLarge,
   StoreUnavailable,
   TokenExpired,
   Unauthenticated,
