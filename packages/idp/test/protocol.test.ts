@@ -2,6 +2,7 @@ import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 
 import * as oidc from 'openid-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  addAlice,
   Browser,
   endSession,
   login,
@@ -28,13 +29,7 @@ describe.each(STORE_KINDS)(
       t = await startIdp({ stores })
       receiver = await startReceiver()
       rp = await relyingParty(t, 'app', { backchannelLogoutUri: receiver.url })
-      await t.idp.accounts.add({
-        username: 'alice',
-        password,
-        email: 'alice@example.com',
-        name: 'Alice',
-        roles: ['ADMIN', 'USER'],
-      })
+      await addAlice(t, password)
     })
     afterAll(async () => {
       await t.close()

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Browser, confirmLogout, startIdp, type TestIdp } from './support.ts'
+import { addAlice, Browser, confirmLogout, startIdp, type TestIdp } from './support.ts'
 import { type Apache, apacheMissing, freePort, startApache } from './third_party/apache.ts'
 import { type Answer, authlibMissing, startAuthlib } from './third_party/authlib.ts'
 
@@ -11,14 +11,6 @@ import { type Answer, authlibMissing, startAuthlib } from './third_party/authlib
 
 const password = 'correct horse battery staple'
 const secret = () => randomBytes(24).toString('base64url')
-const addAlice = (t: TestIdp) =>
-  t.idp.accounts.add({
-    username: 'alice',
-    password,
-    email: 'alice@example.com',
-    name: 'Alice',
-    roles: ['ADMIN', 'USER'],
-  })
 
 const apacheReason = apacheMissing()
 if (apacheReason) console.warn(`relying_parties: mod_auth_openidc tests skipped: ${apacheReason}`)
@@ -43,7 +35,7 @@ describe.skipIf(apacheReason !== undefined)(
 
     beforeAll(async () => {
       t = await startIdp()
-      await addAlice(t)
+      await addAlice(t, password)
       const port = await freePort()
       base = `http://127.0.0.1:${port}`
       await t.idp.clients.add({
@@ -163,7 +155,7 @@ describe.skipIf(authlibReason !== undefined)('identity provider with Authlib (Py
 
   beforeAll(async () => {
     t = await startIdp()
-    await addAlice(t)
+    await addAlice(t, password)
     const clientSecret = secret()
     await t.idp.clients.add({
       id: 'authlib',

@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  addAlice,
   Browser,
   endSession,
   login,
@@ -24,13 +25,7 @@ describe('identity provider: its own resources and the tokens they accept', () =
     t = await startIdp()
     app = await relyingParty(t, 'app', { accountApi: true })
     other = await relyingParty(t, 'other')
-    await t.idp.accounts.add({
-      username: 'alice',
-      password,
-      email: 'alice@example.com',
-      name: 'Alice',
-      roles: ['ADMIN', 'USER'],
-    })
+    await addAlice(t, password)
   })
   afterAll(() => t.close())
 

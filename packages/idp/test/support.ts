@@ -53,6 +53,16 @@ export async function startIdp(
   }
 }
 
+/** The usual test user, with a full profile: name, email and two roles. */
+export const addAlice = (t: TestIdp, password: string) =>
+  t.idp.accounts.add({
+    username: 'alice',
+    password,
+    email: 'alice@example.com',
+    name: 'Alice',
+    roles: ['ADMIN', 'USER'],
+  })
+
 /** A receiver for back-channel logout POSTs. */
 export async function startReceiver() {
   const tokens: string[] = []
