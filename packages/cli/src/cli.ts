@@ -1,8 +1,10 @@
 import { userInfo } from 'node:os'
 import { parseArgs } from 'node:util'
 import { AccountError, createAdmin } from '@latchkey/idp'
-import { storesFromEnv } from '@latchkey/store'
+import { StoreUnavailableError } from '@latchkey/store'
 import { COMMANDS, type Io, UsageError } from './commands.ts'
+import { serve } from './serve.ts'
+import { describeStoreFailure, openStoresFromEnv, StoreSetupError } from './stores_from_env.ts'
 
 export function help(): string {
   const lines = ['Usage: latchkey <command> <action> [options]', '']
@@ -20,6 +22,8 @@ export function help(): string {
     }
   }
   lines.push(
+    `  ${'serve'.padEnd(18)} run the identity provider as a server (latchkey serve --help)`,
+    `  ${''.padEnd(18)} --issuer URL [--port N] [--host H] [--config FILE]`,
     '',
     'Storage: DATABASE_URL (PostgreSQL), REDIS_URL (Redis), else node:sqlite in LATCHKEY_DATA_DIR (./.latchkey),',
     'the same stores the running identity provider uses.',
@@ -31,16 +35,13 @@ export function help(): string {
  * Runs one CLI invocation and returns its exit code: 0 done, 1 refused (bad value, missing
  * account, unreachable store), 2 usage error.
  */
-export async function main(
-  argv: string[],
-  io: Io & { err(line: string): void },
-  env = process.env,
-): Promise<number> {
+export async function main(argv: string[], io: Io, env = process.env): Promise<number> {
   const [group, action, ...rest] = argv
   if (!group || group === '--help' || group === '-h' || group === 'help') {
     io.out(help())
     return group ? 0 : 2
   }
+  if (group === 'serve') return serve(argv.slice(1), io, env)
   const command = COMMANDS[group]?.[action ?? '']
   if (!command) {
     io.err(`latchkey: unknown command "${[group, action].filter(Boolean).join(' ')}"\n\n${help()}`)
@@ -60,7 +61,25 @@ export async function main(
     io.err(`latchkey ${group} ${action}: ${(error as Error).message}`)
     return 2
   }
-  const stores = storesFromEnv(env)
+  // One line for the operator, whatever failed: never a stack trace.
+  const refuse = (error: unknown) => {
+    io.err(
+      `latchkey ${group} ${action}: ${
+        error instanceof AccountError || error instanceof StoreSetupError
+          ? error.message
+          : error instanceof StoreUnavailableError
+            ? describeStoreFailure(error, env)
+            : `unexpected error: ${(error as Error).message}`
+      }`,
+    )
+    return 1
+  }
+  let stores: Awaited<ReturnType<typeof openStoresFromEnv>>
+  try {
+    stores = await openStoresFromEnv(env)
+  } catch (error) {
+    return refuse(error)
+  }
   try {
     await command.run(createAdmin(stores, { actor: `cli:${userInfo().username}` }), values, io)
     return 0
@@ -69,12 +88,7 @@ export async function main(
       io.err(`latchkey ${group} ${action}: ${error.message}`)
       return 2
     }
-    const known =
-      error instanceof AccountError || (error as { code?: string }).code === 'ERR_STORE_UNAVAILABLE'
-    io.err(
-      `latchkey ${group} ${action}: ${known ? (error as Error).message : `unexpected error: ${(error as Error).message}`}`,
-    )
-    return 1
+    return refuse(error)
   } finally {
     await stores.close()
   }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { AccountError, type Admin } from '@latchkey/idp'
 
 /** A usage mistake: printed with the help line, exit code 2. */
@@ -7,6 +8,8 @@ export class UsageError extends Error {
 
 export interface Io {
   out(line: string): void
+  /** Warnings and errors (standard error). */
+  err(line: string): void
   /** The whole of standard input, for secrets that must not travel in argv. */
   stdin(): Promise<string>
 }
@@ -22,6 +25,28 @@ const many = (values: Values, name: string): string[] => {
   const value = values[name]
   return Array.isArray(value) ? value : typeof value === 'string' ? [value] : []
 }
+/**
+ * The client secret: read from stdin, taken from `--secret` (with a warning), or generated —
+ * 256 random bits, base64url, so it is URL-safe whichever way a client sends it.
+ */
+async function clientSecret(
+  values: Values,
+  io: Io,
+): Promise<{ secret: string; generated: boolean }> {
+  const given = values.secret
+  if (typeof given === 'string' && values['secret-stdin'] === true)
+    throw new UsageError('give --secret or --secret-stdin, not both')
+  if (values['secret-stdin'] === true)
+    return { secret: (await io.stdin()).replace(/\r?\n$/, ''), generated: false }
+  if (typeof given === 'string') {
+    io.err(
+      'latchkey clients add: warning: --secret leaves the secret in shell history and the process list; prefer --secret-stdin, or no option to have one generated',
+    )
+    return { secret: given, generated: false }
+  }
+  return { secret: randomBytes(32).toString('base64url'), generated: true }
+}
+
 const table = (io: Io, rows: Record<string, unknown>[], json: boolean) => {
   if (json) return io.out(JSON.stringify(rows, null, 2))
   if (rows.length === 0) return io.out('(none)')
@@ -136,7 +161,14 @@ export const COMMANDS: Record<string, Record<string, Command>> = {
       summary: 'register an app (a backend) as an OIDC client',
       options: {
         id: { type: 'string', help: 'client id' },
-        secret: { type: 'string', help: 'client secret, at least 32 characters' },
+        'secret-stdin': {
+          type: 'boolean',
+          help: 'read the client secret from standard input (default: generate one)',
+        },
+        secret: {
+          type: 'string',
+          help: 'client secret (lands in shell history: prefer --secret-stdin)',
+        },
         'redirect-uri': { type: 'string', multiple: true, help: 'exact redirect URI, repeatable' },
         'post-logout-redirect-uri': {
           type: 'string',
@@ -148,10 +180,11 @@ export const COMMANDS: Record<string, Record<string, Command>> = {
         'third-party': { type: 'boolean', help: 'show the consent screen to users' },
       },
       async run(admin, values, io) {
+        const { secret, generated } = await clientSecret(values, io)
         const client = await admin.clients.add({
           id: one(values, 'id'),
           name: values.name as string | undefined,
-          secret: one(values, 'secret'),
+          secret,
           redirectUris: many(values, 'redirect-uri'),
           postLogoutRedirectUris: many(values, 'post-logout-redirect-uri'),
           backchannelLogoutUri: values['backchannel-logout-uri'] as string | undefined,
@@ -162,6 +195,11 @@ export const COMMANDS: Record<string, Record<string, Command>> = {
           redirectUris: client.redirectUris,
         })
         io.out(`added client ${client.id} redirect_uris=${client.redirectUris.join(',')}`)
+        if (generated) {
+          // Shown this once: the IdP keeps only its hash.
+          io.out(`client_secret=${secret}`)
+          io.err('latchkey clients add: store the client secret now; it cannot be shown again')
+        }
       },
     },
     list: {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,33 +5,19 @@ import { createIdentityProvider } from '@latchkey/idp'
 import { openStores } from '@latchkey/store'
 import { pino } from 'pino'
 import { afterAll, describe, expect, it } from 'vitest'
+import { latchkey as run } from './support.ts'
 
-const root = join(import.meta.dirname, '..', '..', '..')
 const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-cli-'))
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
 
 /** Runs the real `latchkey` binary (as `npx latchkey` would) against a temp data dir. */
-function latchkey(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    // The source condition: the binary and the packages it imports run from src (no build).
-    const bin = ['--conditions=@latchkey/source', join(root, 'packages/cli/src/bin.ts')]
-    const child = spawn(process.execPath, [...bin, ...args], {
-      env: { PATH: process.env.PATH, LATCHKEY_DATA_DIR: dataDir },
-    })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d) => (out += d))
-    child.stderr.on('data', (d) => (err += d))
-    child.stdin.end(stdin)
-    child.on('close', (code) => resolve({ code: code ?? -1, out, err }))
-  })
-}
+const latchkey = (args: string[], stdin = '') => run(args, { LATCHKEY_DATA_DIR: dataDir }, stdin)
 
 describe('latchkey CLI', () => {
   it('lists its commands with --help', async () => {
     const { code, out } = await latchkey(['--help'])
     expect(code).toBe(0)
-    for (const command of ['users add', 'clients add', 'keys rotate', 'users reset-mfa'])
+    for (const command of ['users add', 'clients add', 'keys rotate', 'users reset-mfa', 'serve'])
       expect(out).toContain(command)
   })
 

@@ -15,11 +15,6 @@ export interface ClientRecord {
   backchannelLogoutUri?: string
   /** First-party clients skip the consent screen. @default true */
   firstParty: boolean
-  /**
-   * May call the IdP's account API (`/account/sessions`) with its users' access tokens: the
-   * account API's audience (RFC 9068 §4). @default false
-   */
-  accountApi?: boolean
   createdAt: string
 }
 
@@ -28,7 +23,7 @@ export type NewClient = Omit<
   'createdAt' | 'firstParty' | 'postLogoutRedirectUris' | 'secretHash'
 > &
   Partial<Pick<ClientRecord, 'firstParty' | 'postLogoutRedirectUris'>> & {
-    /** At least 32 characters; only its hash is stored. */
+    /** 32 to 256 URL-safe characters (`[A-Za-z0-9._~-]`); only its hash is stored. */
     secret: string
   }
 
@@ -56,12 +51,18 @@ const uri = z.url({ protocol: /^https?$/ }).refine((u) => !u.includes('#'), 'no 
 const schema = z.object({
   id: z.string().regex(/^[A-Za-z0-9._-]{2,64}$/, 'client id: 2-64 letters, digits, . _ -'),
   name: z.string().trim().min(1).max(80).optional(),
-  secret: z.string().min(32, 'client secret: at least 32 characters').max(256),
+  // URL-safe characters only (RFC 3986 unreserved): clients that put the secret in a Basic
+  // header without form-encoding it (RFC 6749 §2.3.1 asks them to) still send it intact.
+  secret: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9._~-]{32,256}$/,
+      'client secret: 32 to 256 characters from A-Z a-z 0-9 . _ ~ - (URL-safe)',
+    ),
   redirectUris: z.array(uri).min(1, 'at least one --redirect-uri'),
   postLogoutRedirectUris: z.array(uri).default([]),
   backchannelLogoutUri: uri.optional(),
   firstParty: z.boolean().default(true),
-  accountApi: z.boolean().default(false),
 })
 
 /** What oidc-provider needs to know of a client (OIDC Dynamic Client Registration §2 names). */

@@ -15,3 +15,9 @@ export {
 } from './identity_provider.ts'
 export type { KeyInfo, Keys } from './keys.ts'
 export type { SessionInfo, Sessions } from './sessions.ts'
+export {
+  ListenError,
+  type ServedIdentityProvider,
+  type ServeOptions,
+  serveIdentityProvider,
+} from './server.ts'
