@@ -205,7 +205,7 @@ export async function createIdentityProvider(
     clientIp: forwarded.clientIp,
     maxBodyBytes,
   })
-  const guard = bearerGuard(issuer, tokens.verify)
+  const guard = bearerGuard(issuer, tokens.verify, maxBodyBytes)
   const handleAccount = accountApi(guard, clients, sessions, audit)
   const handleUserinfo = userinfoEndpoint(guard, accounts, clients)
 

@@ -99,6 +99,24 @@ describe('identity provider: its own resources and the tokens they accept', () =
     expect(claims).toMatchObject({ roles: ['ADMIN', 'USER'], email: 'alice@example.com' })
   })
 
+  it('answers a form body over the limit, sent without a length, with 413', async () => {
+    const chunk = new TextEncoder().encode(`access_token=${'a'.repeat(64 * 1024)}`)
+    const body = new ReadableStream({
+      start(controller) {
+        controller.enqueue(chunk)
+        controller.close()
+      },
+    })
+    const response = await fetch(`${t.issuer}/me`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+      duplex: 'half',
+    } as RequestInit)
+    expect(response.status).toBe(413)
+    expect(await response.json()).toMatchObject({ error: 'request_too_large' })
+  })
+
   it('answers a request without credentials with a bare Bearer challenge', async () => {
     // RFC 6750 §3.1: no error code when the request carries no authentication at all, or an
     // unsupported scheme (DPoP, Basic).

@@ -15,8 +15,6 @@ type Presented = { token: string } | { malformed: string } | undefined
 // RFC 6750 §2.1: `Bearer` (case-insensitive, RFC 9110 §11.1) and a b64token.
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i
 const FORM = 'application/x-www-form-urlencoded'
-// A form that carries an access token is small; a larger one is refused (413).
-const MAX_FORM_BYTES = 16 * 1024
 
 /**
  * The access token a request presents (RFC 6750 §2): in the Authorization header (§2.1) or,
@@ -25,7 +23,7 @@ const MAX_FORM_BYTES = 16 * 1024
  * counts as no credentials (§3.1), which is the answer a DPoP client needs: this IdP issues
  * Bearer tokens only.
  */
-async function presentedToken(req: IncomingMessage): Promise<Presented> {
+async function presentedToken(req: IncomingMessage, maxBodyBytes: number): Promise<Presented> {
   const header = req.headers.authorization
   const fromHeader = header === undefined ? undefined : BEARER.exec(header)?.[1]
   if (header !== undefined && !fromHeader && /^Bearer\b/i.test(header))
@@ -34,7 +32,7 @@ async function presentedToken(req: IncomingMessage): Promise<Presented> {
   if (query.has('access_token')) return { malformed: 'access tokens are not accepted in the URL' }
   const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase()
   if (req.method !== 'POST' || type !== FORM) return fromHeader ? { token: fromHeader } : undefined
-  const inBody = (await readForm(req, MAX_FORM_BYTES))?.getAll('access_token') ?? []
+  const inBody = (await readForm(req, maxBodyBytes))?.getAll('access_token') ?? []
   if (inBody.length === 0) return fromHeader ? { token: fromHeader } : undefined
   if (inBody.length > 1 || fromHeader)
     return { malformed: 'the access token must be sent exactly once' }
@@ -51,6 +49,8 @@ async function presentedToken(req: IncomingMessage): Promise<Presented> {
 export function bearerGuard(
   realm: string,
   verify: (token: string) => Promise<AccessTokenClaims | undefined>,
+  /** The IdP's body limit: a larger form throws `BodyTooLargeError` (413). */
+  maxBodyBytes: number,
 ) {
   // The JSON body always names the error; the header names it only when there is one to name.
   const challenge = (
@@ -76,7 +76,7 @@ export function bearerGuard(
       res: ServerResponse,
       audience: Audience,
     ): Promise<AccessTokenClaims | undefined> {
-      const presented = await presentedToken(req)
+      const presented = await presentedToken(req, maxBodyBytes)
       if (!presented) {
         challenge(res, 401, 'unauthenticated', 'an access token is required', '')
         return undefined
