@@ -1,6 +1,7 @@
 import type { Latchkey } from '@latchkey/server'
 import { latchkeyExpress, requireAuth } from '@latchkey/server/express'
 import express from 'express'
+import { frameworkError, sendError } from './json_errors.ts'
 import { ORIGINS } from './origins.ts'
 
 /**
@@ -8,7 +9,7 @@ import { ORIGINS } from './origins.ts'
  * api.localhost:4001 (with CORS for frontends on its site) and, for the demo SPA, also on the
  * app's own origin — see `stack.ts` for why.
  */
-export function apiApp(auth: Latchkey): express.Express {
+export function apiApp(auth: Latchkey, onError: (error: Error) => void): express.Express {
   const app = express()
   app.disable('x-powered-by')
   app.use(latchkeyExpress(auth))
@@ -28,24 +29,36 @@ export function apiApp(auth: Latchkey): express.Express {
     [
       requireAuth(auth),
       async (req: express.Request, res: express.Response) => {
-        let upstream: Response
         try {
-          upstream = await fetch(`${ORIGINS.idp}${path(req.params.id as string | undefined)}`, {
-            method,
-            headers: { authorization: `Bearer ${req.auth?.accessToken}` },
-          })
+          const upstream = await fetch(
+            `${ORIGINS.idp}${path(req.params.id as string | undefined)}`,
+            { method, headers: { authorization: `Bearer ${req.auth?.accessToken}` } },
+          )
+          if (upstream.status === 204) return res.status(204).end()
+          const body: unknown = await upstream.json()
+          res.status(upstream.status).json(body)
         } catch {
-          return res.status(502).json({ error: 'idp_unavailable', message: 'try again later' })
+          // Unreachable, or an answer that is not the account API's JSON.
+          res.status(502).json({ error: 'idp_unavailable', message: 'try again later' })
         }
-        res.status(upstream.status)
-        if (upstream.status === 204) return res.end()
-        res.json(await upstream.json())
       },
     ] as const
   app.get('/api/sessions', ...relay('GET', () => '/account/sessions'))
   app.delete(
     '/api/sessions/:id',
     ...relay('DELETE', (id) => `/account/sessions/${encodeURIComponent(id ?? '')}`),
+  )
+  // Anything else, and every error, as the contract's JSON: never Express's default pages,
+  // which show the stack and file paths outside production.
+  app.use((_req: express.Request, res: express.Response) =>
+    sendError(res, 404, 'not_found', 'there is nothing here'),
+  )
+  app.use(
+    (error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      if (res.headersSent) return res.destroy()
+      const { status, body } = frameworkError(error, onError)
+      res.status(status).set('cache-control', 'no-store').json(body)
+    },
   )
   return app
 }

@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import { join } from 'node:path'
 import { createIdentityProvider } from '@latchkey/idp'
 import { createLatchkey } from '@latchkey/server'
 import { openStores } from '@latchkey/store'
 import { pino } from 'pino'
-import { adminServer } from './admin_server.ts'
+import { adminApp } from './admin_server.ts'
 import { apiApp } from './api_server.ts'
+import { guardedServer, pathOf } from './guarded_server.ts'
 import { closeServer, listenLoopback } from './listen.ts'
 import { resolveLocalhostNames } from './localhost_lookup.ts'
 import { ORIGINS, portOf } from './origins.ts'
@@ -85,21 +86,30 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const apiAuth = backend(ORIGINS.api, demo.clients.app, ORIGINS.app, [ORIGINS.app])
     const appAuth = backend(ORIGINS.app, demo.clients.app, ORIGINS.app, [])
     const adminAuth = backend(ORIGINS.admin, demo.clients.admin, ORIGINS.admin, [])
+    // One bad request is answered on its own, whatever it is: it never takes the process
+    // (and the other origins) down. What escapes a listener is logged without request data.
+    const onError = (error: Error) =>
+      logger.error({ err: { name: error.name, message: error.message } }, 'request failed')
+    const serve = (listener: Parameters<typeof guardedServer>[0]) =>
+      guardedServer(listener, onError)
     const app = staticFiles(join(options.distDir, 'app'))
-    const appBackend = apiApp(appAuth)
+    const appBackend = apiApp(appAuth, onError)
 
     const parts: [Server, string][] = [
-      [createServer(idp.handler), ORIGINS.idp],
-      [createServer(apiApp(apiAuth)), ORIGINS.api],
+      [serve(idp.handler), ORIGINS.idp],
+      [serve(apiApp(apiAuth, onError)), ORIGINS.api],
       [
-        createServer((req, res) => {
-          const path = new URL(req.url ?? '/', ORIGINS.app).pathname
-          if (path.startsWith('/auth/') || path.startsWith('/api/')) appBackend(req, res)
-          else app(path, res)
+        serve((req, res) => {
+          const path = pathOf(req.url)
+          if (path.startsWith('/auth/') || path.startsWith('/api/')) return appBackend(req, res)
+          return app(req, res)
         }),
         ORIGINS.app,
       ],
-      [await adminServer(adminAuth, idp, join(options.distDir, 'admin')), ORIGINS.admin],
+      [
+        serve(await adminApp(adminAuth, idp, join(options.distDir, 'admin'), onError)),
+        ORIGINS.admin,
+      ],
     ]
     for (const [server, origin] of parts) {
       await listenLoopback(server, portOf(origin), origin)

@@ -33,6 +33,8 @@ Demo accounts:
 ${accounts}
 
 Press Ctrl-C to stop.`)
+  // With npm gone, so is the pipe behind stdout: a failed write must not stop the clean-up.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined)
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) return
@@ -41,8 +43,18 @@ Press Ctrl-C to stop.`)
     await stack.close()
     process.exit(0)
   }
-  process.on('SIGINT', () => void stop('SIGINT'))
-  process.on('SIGTERM', () => void stop('SIGTERM'))
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.on(signal, () => void stop(signal))
+  // Under `npm start` a supervisor signals npm, which passes SIGINT and SIGTERM on to its
+  // child: this process, as the start script `exec`s node (a shell in between would die
+  // without passing them on). Killed outright, npm passes nothing on and this process is
+  // handed to another parent: it stops then too, rather than hold the four ports.
+  if (process.env.npm_lifecycle_event) {
+    const parent = process.ppid
+    setInterval(() => {
+      if (process.ppid !== parent) void stop('npm exited')
+    }, 250).unref()
+  }
 } catch (error) {
   console.error(error instanceof PortTakenError ? `Cannot start: ${error.message}.` : error)
   process.exit(1)

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises'
-import type { ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { extname, join, normalize } from 'node:path'
+import { pathOf } from './guarded_server.ts'
+import { sendError } from './json_errors.ts'
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -29,24 +31,33 @@ const pageHeaders = (connect: string[]) => ({
  */
 export function staticFiles(dir: string, connect: string[] = []) {
   const headers = pageHeaders(connect)
-  return async function serve(pathname: string, res: ServerResponse): Promise<void> {
-    const safe = normalize(decodeURIComponent(pathname)).replace(/^(\.\.[/\\])+/, '')
+  return async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      // RFC 9110 §15.5.6: a 405 names the methods that are allowed.
+      return sendError(res, 405, 'method_not_allowed', 'only GET and HEAD here', {
+        allow: 'GET, HEAD',
+      })
+    let safe: string
+    try {
+      safe = normalize(decodeURIComponent(pathOf(req.url))).replace(/^(\.\.[/\\])+/, '')
+    } catch {
+      return sendError(res, 400, 'invalid_request', 'the path is not valid percent-encoding')
+    }
     const file = join(dir, safe)
     const inside = file.startsWith(dir) && extname(file) !== ''
+    let body: Buffer
     try {
-      const body = await readFile(inside ? file : join(dir, 'index.html'))
-      const type = TYPES[inside ? extname(file) : '.html'] ?? 'application/octet-stream'
-      res.writeHead(200, {
-        ...headers,
-        'content-type': type,
-        'cache-control':
-          inside && safe.startsWith('/assets/')
-            ? 'public, max-age=31536000, immutable'
-            : 'no-cache',
-      })
-      res.end(body)
+      body = await readFile(inside ? file : join(dir, 'index.html'))
     } catch {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
+      return sendError(res, 404, 'not_found', 'there is no such file')
     }
+    const type = TYPES[inside ? extname(file) : '.html'] ?? 'application/octet-stream'
+    res.writeHead(200, {
+      ...headers,
+      'content-type': type,
+      'cache-control':
+        inside && safe.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+    })
+    res.end(body)
   }
 }
