@@ -178,6 +178,10 @@ export const COMMANDS: Record<string, Record<string, Command>> = {
         'backchannel-logout-uri': { type: 'string', help: 'where logout tokens are posted' },
         name: { type: 'string', help: 'shown to users on the sign-in screen' },
         'third-party': { type: 'boolean', help: 'show the consent screen to users' },
+        'account-api': {
+          type: 'boolean',
+          help: "may call the IdP's account API (/account/sessions) with its users' tokens",
+        },
       },
       async run(admin, values, io) {
         const { secret, generated } = await clientSecret(values, io)
@@ -189,6 +193,7 @@ export const COMMANDS: Record<string, Record<string, Command>> = {
           postLogoutRedirectUris: many(values, 'post-logout-redirect-uri'),
           backchannelLogoutUri: values['backchannel-logout-uri'] as string | undefined,
           firstParty: values['third-party'] !== true,
+          accountApi: values['account-api'] === true,
         })
         await admin.record('admin.client_added', {
           clientId: client.id,

@@ -47,6 +47,26 @@ describe('latchkey CLI', () => {
     expect(refused.code).toBe(2)
   })
 
+  it('registers a client for the IdP account API only with --account-api', async () => {
+    // RFC 9068 §4: the account API accepts the tokens of the clients registered for it.
+    const add = (id: string, extra: string[] = []) =>
+      latchkey(['clients', 'add', '--id', id, '--redirect-uri', `https://${id}.test/cb`, ...extra])
+    expect((await add('sessions-page', ['--account-api'])).code).toBe(0)
+    expect((await add('plain-app')).code).toBe(0)
+    const listed = JSON.parse((await latchkey(['clients', 'list', '--json'])).out) as {
+      id: string
+      accountApi: boolean
+    }[]
+    expect(listed.map(({ id, accountApi }) => ({ id, accountApi }))).toEqual(
+      expect.arrayContaining([
+        { id: 'sessions-page', accountApi: true },
+        { id: 'plain-app', accountApi: false },
+      ]),
+    )
+    for (const id of ['sessions-page', 'plain-app'])
+      expect((await latchkey(['clients', 'remove', '--id', id])).code).toBe(0)
+  })
+
   it('refuses a duplicate user and a short password with exit code 1 and a clear message', async () => {
     expect(
       await latchkey(
