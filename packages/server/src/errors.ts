@@ -112,7 +112,11 @@ const asAuthError = (error: unknown): AuthError => {
  * a framework's client error (4xx) with a fixed message, anything else as a bare 500 —
  * never a stack, a file path or an internal message.
  */
-export function errorResponse(error: unknown, headers?: HeadersInit): Response {
+export function errorResponse(
+  error: unknown,
+  // Not the DOM's HeadersInit: the declarations must hold in a Node project without the DOM lib.
+  headers?: ResponseInit['headers'],
+): Response {
   const known = asAuthError(error)
   const response = Response.json(
     { error: known.code, message: known.message },
@@ -120,10 +124,11 @@ export function errorResponse(error: unknown, headers?: HeadersInit): Response {
   )
   response.headers.set('cache-control', 'no-store')
   if (known.status === 401) {
-    // RFC 6750 §3: say why a protected resource refused the request.
+    // RFC 6750 §3.1: a request without credentials gets the bare challenge ("SHOULD NOT
+    // include an error code"); a token that was sent and refused is `invalid_token`.
     response.headers.set(
       'www-authenticate',
-      `Bearer error="${known.code === 'unauthenticated' ? 'invalid_request' : 'invalid_token'}"`,
+      known.code === 'unauthenticated' ? 'Bearer' : 'Bearer error="invalid_token"',
     )
   }
   // RFC 9112 §9.6: the body was not read; this response ends the connection.

@@ -123,6 +123,16 @@ describe('server: refusing what it must refuse', () => {
     const response = await me(await forge())
     expect(response.status).toBe(401)
     expect(await response.json()).toMatchObject({ error })
+    expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"')
+  })
+
+  it('answers a request without credentials with a bare challenge (RFC 6750 §3.1)', async () => {
+    const response = await fetch(`${backend.url}/api/me`)
+    expect(response.status).toBe(401)
+    expect(await response.json()).toMatchObject({ error: 'unauthenticated' })
+    // "If the request lacks any authentication information …, the resource server SHOULD NOT
+    // include an error code or other error information."
+    expect(response.headers.get('www-authenticate')).toBe('Bearer')
   })
 
   it('refuses a callback whose transaction cookie is long garbage with 400, not a 500', async () => {
