@@ -244,11 +244,22 @@ export async function serve(
   )
   // The first signal stops gracefully; a second one (handlers gone) ends the process at once.
   const signal = await new Promise<string>((resolve) => {
+    let parentWatch: NodeJS.Timeout | undefined
     const stop = (name: string) => {
       for (const s of SIGNALS) process.removeListener(s, stop)
+      clearInterval(parentWatch)
       resolve(name)
     }
     for (const s of SIGNALS) process.on(s, stop)
+    // Under `npx latchkey serve` a shell sits between npm and this process: npm passes a
+    // SIGTERM on to the shell, which dies of it without passing it on. This process is then
+    // handed to another parent, and stops as if it had received the signal itself.
+    if (env.npm_lifecycle_event) {
+      const parent = process.ppid
+      parentWatch = setInterval(() => {
+        if (process.ppid !== parent) stop('npm exited')
+      }, 250)
+    }
   })
   logger.info({ signal }, 'stopping: finishing requests in flight')
   await served.close()

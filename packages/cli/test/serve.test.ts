@@ -158,6 +158,20 @@ describe('latchkey serve on embedded storage', () => {
   })
 })
 
+describe('npx latchkey serve', () => {
+  it('stops cleanly when SIGTERM goes to npx rather than to the server', async () => {
+    // npm passes the signal to the shell between it and node, which dies without passing it
+    // on: the server must notice and stop all the same (a supervisor signals the process it
+    // started, npx).
+    const served = await startServe({ LATCHKEY_DATA_DIR: tempDir() }, [], { npx: true })
+    expect((await getJson(`${served.issuer}/readyz`)).status).toBe(200)
+    served.child.kill('SIGTERM')
+    await served.finished // every holder of its stdout, the server included, has exited
+    expect(served.logs().at(-1)).toMatchObject({ msg: 'stopped: stores closed' })
+    await expect(fetch(`${served.issuer}/healthz`)).rejects.toThrow()
+  })
+})
+
 describe('latchkey serve on PostgreSQL and Redis', () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>
   let redis: Awaited<ReturnType<typeof tcpProxy>>

@@ -15,11 +15,17 @@ export interface Finished {
   err: string
 }
 
-/** The real `latchkey` binary as a child process (as `npx latchkey` runs it), on Node 24. */
-export function spawnLatchkey(args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [...BIN, ...args], {
-    env: { PATH: process.env.PATH, ...env },
-  })
+/**
+ * The real `latchkey` binary as a child process, on Node 24; with `npx`, the way `npx latchkey`
+ * runs it: npm, a shell, then node.
+ */
+export function spawnLatchkey(args: string[], env: NodeJS.ProcessEnv, { npx = false } = {}) {
+  const child = npx
+    ? spawn('npm', ['exec', '-c', [process.execPath, ...BIN, ...args].join(' ')], {
+        cwd: root,
+        env: { PATH: process.env.PATH, ...env },
+      })
+    : spawn(process.execPath, [...BIN, ...args], { env: { PATH: process.env.PATH, ...env } })
   let out = ''
   let err = ''
   child.stdout.on('data', (d) => (out += d))
@@ -76,12 +82,17 @@ export interface Serving {
 }
 
 /** Starts `latchkey serve` on a free port and waits until it logs that it listens. */
-export async function startServe(env: NodeJS.ProcessEnv, args: string[] = []): Promise<Serving> {
+export async function startServe(
+  env: NodeJS.ProcessEnv,
+  args: string[] = [],
+  options: { npx?: boolean } = {},
+): Promise<Serving> {
   const port = await freePort()
   const issuer = `http://127.0.0.1:${port}`
   const { child, finished, output } = spawnLatchkey(
     ['serve', '--issuer', issuer, '--port', String(port), '--host', '127.0.0.1', ...args],
     env,
+    options,
   )
   const logs = () =>
     output()
