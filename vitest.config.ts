@@ -4,6 +4,10 @@ import { defineConfig } from 'vitest/config'
 // the root only lists where they are, so `npm test` runs every one of them.
 export default defineConfig({
   test: {
-    projects: ['packages/*/vitest.config.ts', 'examples/*/vitest.config.ts'],
+    projects: [
+      'packages/*/vitest.config.ts',
+      'examples/*/vitest.config.ts',
+      'test/consumer/vitest.config.ts',
+    ],
   },
 })

@@ -1,23 +1,13 @@
-import { once } from 'node:events'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { LatchkeyOptions } from '@latchkey/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { call, signIn } from '../../../packages/server/test/fixtures/login.ts'
 import { rawRequest } from '../../../packages/server/test/fixtures/raw_http.ts'
 import { SECRET, startIdp, type TestIdp } from '../../../packages/server/test/fixtures/stack.ts'
+import { freePort } from '../../../test/support/free_port.ts'
 import * as express from '../src/express.ts'
 import * as fastify from '../src/fastify.ts'
 import * as hono from '../src/hono.ts'
 import * as nodeHttp from '../src/node_http.ts'
-
-const freePort = async () => {
-  const probe = createServer().listen(0, '127.0.0.1')
-  await once(probe, 'listening')
-  const { port } = probe.address() as AddressInfo
-  await new Promise((resolve) => probe.close(resolve))
-  return port
-}
 
 const EXAMPLES = [
   { name: 'express', start: express.start, notes: true },

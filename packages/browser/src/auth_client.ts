@@ -65,6 +65,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   let state: AuthState = { status: 'loading', user: null, expiresAt: null }
   const channel =
     typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(channelName)
+  // Set once logout() sends the page to the IdP's logout: a sign-in asked for meanwhile (a
+  // <RequireAuth> re-rendering on signed-out) would replace that navigation, and the IdP's
+  // still-open session would sign the user straight back in.
+  let leaving = false
 
   const emit = (event: AuthEvent, next: Partial<AuthState>, tell = true) => {
     state = { ...state, ...next }
@@ -163,6 +167,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       return body.user
     },
     login(returnTo) {
+      if (leaving) return
       const back =
         returnTo ??
         (typeof location === 'undefined' ? '/' : `${location.pathname}${location.search}`)
@@ -172,6 +177,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       const response = await send(endpoint('/auth/logout'), { method: 'POST' })
       const body = (await response.json().catch(() => ({}))) as { logoutUrl?: string | null }
       csrf.forget()
+      leaving = Boolean(body.logoutUrl)
       emit({ type: 'signed-out' }, { status: 'signed-out', user: null, expiresAt: null })
       if (body.logoutUrl) navigate(body.logoutUrl)
     },

@@ -165,6 +165,24 @@ describe('createAuthClient', () => {
     expect(events).toEqual(['signed-in', 'refreshed', 'signed-out'])
   })
 
+  it('leaves for the IdP logout even when a signed-out page asks to sign in again', async () => {
+    const logoutUrl = 'http://idp.test/session/end?id_token_hint=x'
+    const fetch = async (input: RequestInfo | URL) =>
+      new URL(String(input)).pathname === '/auth/logout'
+        ? Response.json({ logoutUrl })
+        : Response.json({ user: { sub: 'u1', name: null, email: null, roles: [] }, expiresAt: 1 })
+    const visited: string[] = []
+    const auth = createAuthClient({ baseUrl: API, fetch, navigate: (url) => visited.push(url) })
+    await auth.me()
+    // What <RequireAuth> does when the state turns signed-out.
+    auth.onChange((_event, state) => {
+      if (state.status === 'signed-out') auth.login()
+    })
+    await auth.logout()
+    auth.login()
+    expect(visited).toEqual([logoutUrl])
+  })
+
   it('routes axios through the same client: one refresh for concurrent axios calls', async () => {
     const backend = scriptedBackend({ expired: true })
     const auth = createAuthClient({ baseUrl: API, fetch: backend.fetch })

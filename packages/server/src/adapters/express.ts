@@ -52,7 +52,8 @@ export function requireAuth(auth: Latchkey, role?: string): RequestHandler {
   }
 }
 
-export const requireRole = (auth: Latchkey, role: string) => requireAuth(auth, role)
+// Typed, so its declaration names Express's own type and not express-serve-static-core's.
+export const requireRole = (auth: Latchkey, role: string): RequestHandler => requireAuth(auth, role)
 
 /**
  * The app's last middleware: its own errors (a body parser's 400 or 413, a route that throws)
