@@ -12,19 +12,22 @@ import {
   Unauthenticated,
 } from './errors.ts'
 import { readForm } from './form_body.ts'
-import { idpClient, type TokenSet } from './idp_client.ts'
+import { type Grant, idpClient, type TokenSet } from './idp_client.ts'
 import { digest, randomId, sealer } from './lib/crypto.ts'
 import { type CookieNames, type LatchkeyOptions, resolveOptions } from './options.ts'
 import { refresher } from './refresh.ts'
 import { checkRequest } from './request_checks.ts'
 import { safeReturnTo } from './return_to.ts'
 import { revocationList } from './revocation.ts'
+import { asBinding, type Binding, bindingOf, sidOf } from './session_binding.ts'
 import { sessionStore } from './session_store.ts'
+import { tokenRoles } from './token_roles.ts'
 import { type AccessClaims, createVerifier, type Verifier } from './verify.ts'
 
 /** Who is calling: the same shape in cookie and session mode. */
 export interface AuthContext {
   sub: string
+  /** The IdP session: the access token's `sid`, or in session mode the ID token's. */
   sid?: string
   roles: string[]
   email?: string
@@ -62,29 +65,32 @@ export interface Latchkey {
   }
 }
 
-/**
- * What CSRF tokens and grant records are bound to: the IdP session (`sid`), or, for IdPs
- * whose access tokens carry no `sid`, the user.
- */
-const sessionBinding = (claims: AccessClaims) => claims.sid ?? `sub:${claims.sub}`
-
 const toAuth = (
   claims: AccessClaims,
   accessToken: string,
-  rolesOf: (claims: AccessClaims) => unknown,
-): AuthContext => {
-  const roles = rolesOf(claims)
-  return {
-    sub: claims.sub,
-    sid: claims.sid,
-    roles: Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [],
-    email: claims.email,
-    name: claims.name,
-    expiresAt: claims.exp,
-    claims,
-    accessToken,
-  }
-}
+  roles: string[],
+  sid = claims.sid,
+): AuthContext => ({
+  sub: claims.sub,
+  sid,
+  roles,
+  email: claims.email,
+  name: claims.name,
+  expiresAt: claims.exp,
+  claims,
+  accessToken,
+})
+
+/** What a refresh of `tokens` starts from. */
+const grantOf = ({
+  refreshToken,
+  idTokenSid,
+  roles,
+}: TokenSet & { refreshToken: string }): Grant => ({
+  refreshToken,
+  idTokenSid,
+  roles,
+})
 
 /**
  * Creates the backend half of Latchkey: the login/callback/refresh/logout endpoints, the
@@ -107,7 +113,8 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     Math.max(o.attributes.access.maxAge, 3600),
     o.revocationResyncSeconds,
   )
-  const refresh = refresher(store, seal, o.refreshGraceSeconds, (token) => idp.refresh(token))
+  const refresh = refresher(store, seal, o.refreshGraceSeconds, (grant) => idp.refresh(grant))
+  const rolesOfTokens = tokenRoles(store)
   const cookieNames = Object.values(names)
   const sessions = sessionStore(store, seal, {
     session: attributes.session.maxAge,
@@ -164,10 +171,12 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     )
   const clearCookie = (headers: Headers, kind: keyof CookieNames) => setCookie(headers, kind, '', 0)
 
-  const claimsOf = async (token: string, allowExpired = false) => {
-    const claims = await (await verify()).verify(token, { allowExpired })
+  /** Verified claims of a token whose session has not ended (`sid`: the session it is of). */
+  const claimsOf = async (token: string, sid?: string) => {
+    const claims = await (await verify()).verify(token)
     await revoked.ready()
-    if (revoked.isRevoked(claims)) throw new InvalidToken('the session has ended')
+    if (revoked.isRevoked(claims, sid ?? claims.sid))
+      throw new InvalidToken('the session has ended')
     return claims
   }
 
@@ -175,7 +184,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
   const bindingOfAccess = async (token: string | undefined) => {
     if (!token) return undefined
     try {
-      return sessionBinding(await (await verify()).verify(token, { allowExpired: true }))
+      return bindingOf(await (await verify()).verify(token, { allowExpired: true }))
     } catch {
       return undefined
     }
@@ -186,11 +195,10 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     if (o.mode === 'session') {
       const record = await sessions.load(cookies.get(names.session))
       if (!record) throw new Unauthenticated('sign in first')
-      return toAuth(
-        await claimsOf(record.tokens.accessToken),
-        record.tokens.accessToken,
-        o.accessToken.roles,
-      )
+      const { accessToken, roles } = record.tokens
+      const sid = sidOf(record.binding)
+      const claims = await claimsOf(accessToken, sid)
+      return toAuth(claims, accessToken, roles ?? o.roles.read(claims), sid ?? claims.sid)
     }
     const token = cookies.get(names.access)
     if (!token) {
@@ -199,11 +207,14 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
       if (cookies.has(names.csrf)) throw new TokenExpired('the access token has expired')
       throw new Unauthenticated('sign in first')
     }
-    return toAuth(await claimsOf(token), token, o.accessToken.roles)
+    const claims = await claimsOf(token)
+    const roles =
+      o.roles.from === 'access_token' ? o.roles.read(claims) : await rolesOfTokens.of(token)
+    return toAuth(claims, token, roles)
   }
 
-  const issue = (headers: Headers, tokens: TokenSet, sid: string) => {
-    const token = guard.tokenFor(sid)
+  const issue = (headers: Headers, tokens: TokenSet, binding: Binding) => {
+    const token = guard.tokenFor(binding)
     if (o.mode === 'cookie') {
       setCookie(
         headers,
@@ -215,6 +226,21 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     }
     setCookie(headers, 'csrf', token)
     return token
+  }
+
+  /** Cookie mode: what a later refresh, logout and request need of tokens just obtained. */
+  const keep = async (binding: Binding, tokens: TokenSet, replacing?: string) => {
+    await sessions.saveGrant(binding, tokens, replacing)
+    if (tokens.idTokenSid && binding !== `sid:${tokens.idTokenSid}`)
+      await sessions.alias(tokens.idTokenSid, binding)
+    if (tokens.roles) await rolesOfTokens.save(tokens.accessToken, tokens.roles, tokens.expiresIn)
+  }
+
+  /** A refresh the IdP refused (RFC 6749 §5.2): sign in again, with every auth cookie cleared. */
+  const refused = (error: Unauthenticated) => {
+    const headers = new Headers()
+    for (const kind of Object.keys(names) as (keyof CookieNames)[]) clearCookie(headers, kind)
+    return errorResponse(error, headers)
   }
 
   const routes: Record<string, (request: Request, url: URL) => Promise<Response>> = {
@@ -248,17 +274,21 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
       const callbackUrl = new URL(o.redirectUri)
       callbackUrl.search = url.search
       const tokens = await idp.exchange(callbackUrl, tx)
-      const claims = await claimsOf(tokens.accessToken)
-      const sid = sessionBinding(claims)
+      const claims = await claimsOf(tokens.accessToken, tokens.idTokenSid)
       const headers = new Headers({ location: new URL(tx.returnTo, `${o.appUrl}/`).href })
       clearCookie(headers, 'transaction')
+      // Session mode binds to the IdP session the ID token names; cookie mode to what the
+      // access token names (all a request brings there).
+      let binding: Binding
       if (o.mode === 'session') {
-        const sessionId = await sessions.create({ tokens, sid }, cookies.get(names.session))
+        binding = bindingOf(claims, tokens.idTokenSid)
+        const sessionId = await sessions.create({ tokens, binding }, cookies.get(names.session))
         setCookie(headers, 'session', sessionId)
       } else {
-        await sessions.saveGrant(sid, tokens)
+        binding = bindingOf(claims)
+        await keep(binding, tokens)
       }
-      issue(headers, tokens, sid)
+      issue(headers, tokens, binding)
       return new Response(null, { status: 303, headers })
     },
 
@@ -269,26 +299,42 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
       if (o.mode === 'session') {
         const sessionId = cookies.get(names.session)
         const record = await sessions.load(sessionId)
-        if (!sessionId || !record?.tokens.refreshToken) throw new Unauthenticated('sign in first')
+        const refreshToken = record?.tokens.refreshToken
+        if (!sessionId || !record || !refreshToken) throw new Unauthenticated('sign in first')
         // The record is shared by every tab: tokens obtained within the grace window are the
         // answer to this burst of refreshes, not a reason for another rotation.
         const obtainedAt = record.tokens.expiresAt - record.tokens.expiresIn
         const fresh = Date.now() / 1000 - obtainedAt < o.refreshGraceSeconds
-        const tokens = fresh ? record.tokens : await refresh(record.tokens.refreshToken)
-        if (!fresh) await sessions.save(sessionId, { tokens, sid: record.sid })
+        let tokens = record.tokens
+        if (!fresh) {
+          try {
+            tokens = await refresh(grantOf({ ...record.tokens, refreshToken }))
+          } catch (error) {
+            if (!(error instanceof Unauthenticated)) throw error
+            await sessions.destroy(sessionId)
+            return refused(error)
+          }
+          await sessions.save(sessionId, { tokens, binding: record.binding })
+        }
         return Response.json(
-          { expiresAt: tokens.expiresAt, csrfToken: issue(headers, tokens, record.sid) },
+          { expiresAt: tokens.expiresAt, csrfToken: issue(headers, tokens, record.binding) },
           { headers },
         )
       }
       const refreshToken = cookies.get(names.refresh)
       if (!refreshToken) throw new Unauthenticated('sign in first')
-      const tokens = await refresh(refreshToken)
-      const claims = await claimsOf(tokens.accessToken)
-      const sid = sessionBinding(claims)
-      await sessions.saveGrant(sid, tokens)
+      let tokens: TokenSet
+      try {
+        tokens = await refresh((await sessions.loadGrant(refreshToken)) ?? { refreshToken })
+      } catch (error) {
+        if (!(error instanceof Unauthenticated)) throw error
+        await sessions.forgetGrant(refreshToken)
+        return refused(error)
+      }
+      const binding = bindingOf(await claimsOf(tokens.accessToken))
+      await keep(binding, tokens, refreshToken)
       return Response.json(
-        { expiresAt: tokens.expiresAt, csrfToken: issue(headers, tokens, sid) },
+        { expiresAt: tokens.expiresAt, csrfToken: issue(headers, tokens, binding) },
         { headers },
       )
     },
@@ -306,18 +352,17 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
       // page on an allowed origin could end the user's session. Where none can, there is
       // nothing to end and nothing to protect: the cookies, worthless already, are cleared
       // without a token, so a browser holding garbage can always sign out.
-      const sid =
-        record?.sid ??
+      const binding =
+        record?.binding ??
         (await bindingOfAccess(cookies.get(names.access))) ??
-        guard.bindingOf(cookies.get(names.csrf))
-      if (sid) guard.checkToken(request, cookies.get(names.csrf), sid)
-      const grant = record ? record.tokens : sid ? await sessions.loadGrant(sid) : undefined
-      // Revoke at the IdP (RFC 7009) so the refresh token is dead everywhere, not just here.
-      if (grant?.refreshToken) await idp.revoke(grant.refreshToken).catch(() => undefined)
-      if (sid) {
-        await revoked.revoke(`sid:${sid}`)
-        await sessions.endSid(sid)
-      }
+        asBinding(guard.bindingOf(cookies.get(names.csrf)))
+      if (binding) guard.checkToken(request, cookies.get(names.csrf), binding)
+      // Everything kept under the binding ends here and on every instance (the revoked list);
+      // its refresh tokens are revoked at the IdP (RFC 7009), so they are dead everywhere.
+      const refreshTokens = new Set(binding ? await sessions.end(binding) : [])
+      if (record?.tokens.refreshToken) refreshTokens.add(record.tokens.refreshToken)
+      for (const token of refreshTokens) await idp.revoke(token).catch(() => undefined)
+      if (binding) await revoked.revoke(binding)
       if (sessionId) await sessions.destroy(sessionId)
       const headers = new Headers()
       for (const kind of Object.keys(names) as (keyof CookieNames)[]) clearCookie(headers, kind)
@@ -336,20 +381,20 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
           roles: auth.roles,
         },
         expiresAt: auth.expiresAt,
-        csrfToken: guard.tokenFor(sessionBinding(auth.claims)),
+        csrfToken: guard.tokenFor(bindingOf(auth)),
       })
     },
 
     async 'POST /auth/backchannel-logout'(request) {
       const form = await readForm(request, o.maxBodyBytes)
       const ended = await verifyLogoutToken(form?.get('logout_token'))
-      // In cookie mode too: the sid (or sub) goes on the revoked list every instance reads, so
-      // an access cookie issued before the logout stops working at once.
-      if ('sid' in ended) {
-        await revoked.revoke(`sid:${ended.sid}`)
-        await sessions.endSid(ended.sid)
-      } else {
-        await revoked.revoke(`sub:${ended.sub}`)
+      // In cookie mode too: the binding goes on the revoked list every instance reads, so an
+      // access cookie issued before the logout stops working at once.
+      const bindings: Binding[] =
+        'sid' in ended ? await sessions.bindingsOfSid(ended.sid) : [`sub:${ended.sub}`]
+      for (const binding of bindings) {
+        await revoked.revoke(binding)
+        await sessions.end(binding)
       }
       return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } })
     },
@@ -397,7 +442,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
   const checkCsrf = async (request: Request, auth: AuthContext) => {
     if (!isUnsafe(request.method)) return
     guard.checkOrigin(request)
-    guard.checkToken(request, cookiesOf(request).get(names.csrf), sessionBinding(auth.claims))
+    guard.checkToken(request, cookiesOf(request).get(names.csrf), bindingOf(auth))
   }
 
   return {

@@ -1,6 +1,6 @@
 import { memoryStore, type Store } from '@latchkey/store'
+import type { JWK } from 'jose'
 import { type CookieAttributes, prefixFor } from './cookies.ts'
-import type { AccessClaims } from './verify.ts'
 
 /** How access tokens are checked; the defaults fit Latchkey's IdP, the options other IdPs. */
 export interface AccessTokenOptions {
@@ -16,9 +16,29 @@ export interface AccessTokenOptions {
    * @default 'at+jwt'
    */
   typ?: string | false
-  /** Where the user's roles are. @default (claims) => claims.roles */
-  roles?: (claims: AccessClaims) => unknown
 }
+
+/** Where the user's roles are: the defaults fit Latchkey's IdP (a `roles` claim in the access token). */
+export interface RolesOptions {
+  /**
+   * What carries them: the access token (read on every request), the ID token (read at
+   * sign-in, and at each refresh whose response has one; kept otherwise), or the UserInfo
+   * response (fetched at sign-in and at each refresh). Roles from the ID token or UserInfo are
+   * kept with the session: in the store in session mode, under the access token's digest in
+   * cookie mode (one store read per new token per instance).
+   * @default 'access_token'
+   */
+  from?: 'access_token' | 'id_token' | 'userinfo'
+  /**
+   * The claim holding them: its exact name (`roles`, `https://example.com/roles`), or a
+   * function of the claims for nested ones (Keycloak's `realm_access.roles`).
+   * @default 'roles'
+   */
+  claim?: string | ((claims: Record<string, unknown>) => unknown)
+}
+
+/** How this backend authenticates to the IdP's token, revocation and introspection endpoints. */
+export type ClientAuthentication = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
 
 /** RFC 8725 §3.1 and §2.1: signature algorithms with public keys only. */
 const ASYMMETRIC = /^(?:ES(?:256|384|512)|RS(?:256|384|512)|PS(?:256|384|512)|EdDSA|Ed25519)$/
@@ -27,7 +47,20 @@ export interface LatchkeyOptions {
   /** The IdP's issuer identifier; its discovery document is fetched from it. */
   issuer: string
   clientId: string
-  clientSecret: string
+  /** Required unless `clientAuthentication` is `private_key_jwt`. */
+  clientSecret?: string
+  /**
+   * RFC 6749 §2.3 / OIDC Core §9. `client_secret_basic` form-encodes the id and secret
+   * inside HTTP Basic as RFC 6749 §2.3.1 says (some IdPs do not decode them: glewlwyd);
+   * `client_secret_post` sends them in the form body; `private_key_jwt` signs an assertion
+   * with `clientPrivateKey` instead of any secret.
+   * @default the first of client_secret_basic, client_secret_post, private_key_jwt (with a
+   * `clientPrivateKey`) that the IdP's `token_endpoint_auth_methods_supported` lists;
+   * client_secret_basic when it lists none (RFC 8414 §2)
+   */
+  clientAuthentication?: ClientAuthentication
+  /** The private JWK (with its `alg`, and a `kid` the IdP knows) for `private_key_jwt`. */
+  clientPrivateKey?: JWK
   /** This backend's callback, registered at the IdP, e.g. `http://api.localhost:4001/auth/callback`. */
   redirectUri: string
   /** Where relative `returnTo` paths and the post-login redirect resolve. @default the origin of `redirectUri` */
@@ -83,6 +116,7 @@ export interface LatchkeyOptions {
   /** Used for every call to the IdP (discovery, JWKS, token). @default globalThis.fetch */
   fetch?: typeof fetch
   accessToken?: AccessTokenOptions
+  roles?: RolesOptions
 }
 
 export interface CookieNames {
@@ -94,15 +128,30 @@ export interface CookieNames {
 }
 
 export type ResolvedOptions = Required<
-  Omit<LatchkeyOptions, 'cors' | 'cookies' | 'fetch' | 'accessToken'>
-> & {
-  accessToken: Required<AccessTokenOptions>
-  origins: Set<string>
-  ownOrigin: string
-  fetch: typeof fetch
-  names: CookieNames
-  attributes: Record<keyof CookieNames, Omit<CookieAttributes, 'maxAge'> & { maxAge: number }>
-}
+  Omit<
+    LatchkeyOptions,
+    | 'cors'
+    | 'cookies'
+    | 'fetch'
+    | 'accessToken'
+    | 'roles'
+    | 'clientSecret'
+    | 'clientAuthentication'
+    | 'clientPrivateKey'
+  >
+> &
+  Pick<LatchkeyOptions, 'clientSecret' | 'clientAuthentication' | 'clientPrivateKey'> & {
+    accessToken: Required<AccessTokenOptions>
+    roles: {
+      from: NonNullable<RolesOptions['from']>
+      read: (claims: Record<string, unknown>) => string[]
+    }
+    origins: Set<string>
+    ownOrigin: string
+    fetch: typeof fetch
+    names: CookieNames
+    attributes: Record<keyof CookieNames, Omit<CookieAttributes, 'maxAge'> & { maxAge: number }>
+  }
 
 const fail = (message: string): never => {
   throw new TypeError(`@latchkey/server: ${message}`)
@@ -110,9 +159,30 @@ const fail = (message: string): never => {
 
 /** Validates the options once, at start-up, and derives cookie names and attributes. */
 export function resolveOptions(options: LatchkeyOptions): ResolvedOptions {
-  for (const key of ['issuer', 'clientId', 'clientSecret', 'redirectUri'] as const) {
+  const keyed = options.clientAuthentication === 'private_key_jwt'
+  for (const key of [
+    'issuer',
+    'clientId',
+    'redirectUri',
+    ...(keyed ? [] : ['clientSecret' as const]),
+  ] as const) {
     if (typeof options[key] !== 'string' || options[key] === '') fail(`${key} is required`)
   }
+  if (
+    options.clientAuthentication !== undefined &&
+    !['client_secret_basic', 'client_secret_post', 'private_key_jwt'].includes(
+      options.clientAuthentication,
+    )
+  )
+    fail('clientAuthentication must be client_secret_basic, client_secret_post or private_key_jwt')
+  if (keyed && (typeof options.clientPrivateKey?.d !== 'string' || !options.clientPrivateKey.alg))
+    fail('private_key_jwt needs clientPrivateKey: a private JWK with its alg')
+  const refreshGraceSeconds = options.refreshGraceSeconds ?? 10
+  if (!(refreshGraceSeconds > 0)) fail('refreshGraceSeconds must be a positive number')
+  const from = options.roles?.from ?? 'access_token'
+  if (!['access_token', 'id_token', 'userinfo'].includes(from))
+    fail('roles.from must be access_token, id_token or userinfo')
+  const claim = options.roles?.claim ?? 'roles'
   if (
     !Array.isArray(options.secrets) ||
     options.secrets.length === 0 ||
@@ -163,6 +233,8 @@ export function resolveOptions(options: LatchkeyOptions): ResolvedOptions {
     issuer: options.issuer,
     clientId: options.clientId,
     clientSecret: options.clientSecret,
+    clientAuthentication: options.clientAuthentication,
+    clientPrivateKey: options.clientPrivateKey,
     redirectUri: options.redirectUri,
     appUrl,
     postLogoutRedirectUri: options.postLogoutRedirectUri ?? `${appUrl}/`,
@@ -171,7 +243,7 @@ export function resolveOptions(options: LatchkeyOptions): ResolvedOptions {
     mode: options.mode ?? 'cookie',
     store: options.store ?? memoryStore(),
     secrets: options.secrets,
-    refreshGraceSeconds: options.refreshGraceSeconds ?? 10,
+    refreshGraceSeconds,
     revocationResyncSeconds: options.revocationResyncSeconds ?? 30,
     clockToleranceSeconds: options.clockToleranceSeconds ?? 30,
     trustProxy: options.trustProxy ?? false,
@@ -180,7 +252,13 @@ export function resolveOptions(options: LatchkeyOptions): ResolvedOptions {
     accessToken: {
       algorithms,
       typ: options.accessToken?.typ ?? 'at+jwt',
-      roles: options.accessToken?.roles ?? ((claims) => claims.roles),
+    },
+    roles: {
+      from,
+      read: (claims) => {
+        const roles = typeof claim === 'function' ? claim(claims) : claims[claim]
+        return Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : []
+      },
     },
     origins: new Set((options.cors?.origins ?? []).map((o) => new URL(o).origin)),
     ownOrigin: redirect.origin,

@@ -1,6 +1,6 @@
 import type { Store } from '@latchkey/store'
 import { IdpUnavailable, Unauthenticated } from './errors.ts'
-import type { TokenSet } from './idp_client.ts'
+import type { Grant, TokenSet } from './idp_client.ts'
 import { digest, type sealer } from './lib/crypto.ts'
 
 type Outcome = { tokens: TokenSet } | { ended: true }
@@ -13,13 +13,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
  * the IdP; its result is kept, sealed, for a short grace window, and every concurrent caller
  * with the same refresh token gets that same result instead of tripping the IdP's reuse
  * detection. After the window the result is gone: a replay reaches the IdP, which treats it
- * as reuse and revokes the family (RFC 9700 §4.14.2).
+ * as reuse and revokes the family (RFC 9700 §4.14.2). The shared result is the complete token
+ * set: a refresh token the IdP did not rotate is in it (RFC 6749 §6).
  */
 export function refresher(
   store: Store,
   seal: ReturnType<typeof sealer>,
   graceSeconds: number,
-  refreshAtIdp: (token: string) => Promise<TokenSet>,
+  refreshAtIdp: (grant: Grant) => Promise<TokenSet>,
 ) {
   const read = async (key: string) => {
     const sealed = await store.get<string>('refresh:result', key)
@@ -30,14 +31,14 @@ export function refresher(
     return outcome.tokens
   }
 
-  return async function refresh(refreshToken: string): Promise<TokenSet> {
-    const key = digest(refreshToken)
+  return async function refresh(grant: Grant): Promise<TokenSet> {
+    const key = digest(grant.refreshToken)
     const known = await read(key)
     if (known) return settle(known)
     if (await store.add('refresh:lock', key, 1, { ttl: graceSeconds + 5 })) {
       let outcome: Outcome
       try {
-        outcome = { tokens: await refreshAtIdp(refreshToken) }
+        outcome = { tokens: await refreshAtIdp(grant) }
       } catch (error) {
         if (!(error instanceof Unauthenticated)) {
           await store.delete('refresh:lock', key) // the IdP was unreachable: let a retry try again

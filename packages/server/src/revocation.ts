@@ -1,4 +1,5 @@
 import type { Store } from '@latchkey/store'
+import type { Binding } from './session_binding.ts'
 
 const CHANNEL = 'latchkey:revoked'
 const NS = 'revoked'
@@ -14,7 +15,7 @@ const NS = 'revoked'
  * `resyncSeconds`, which bounds how long a missed revocation can go unseen.
  */
 export function revocationList(store: Store, ttl: number, resyncSeconds: number) {
-  const local = new Map<string, number>() // "sid:x" | "sub:y" → revoked at (epoch s)
+  const local = new Map<string, number>() // binding → revoked at (epoch s)
   let ready: Promise<void> | undefined
   const remember = (entry: string, at: number) => {
     local.set(entry, at)
@@ -40,15 +41,19 @@ export function revocationList(store: Store, ttl: number, resyncSeconds: number)
   }
   return {
     ready: start,
-    async revoke(entry: `sid:${string}` | `sub:${string}`): Promise<void> {
+    async revoke(entry: Binding): Promise<void> {
       const at = Math.floor(Date.now() / 1000)
       remember(entry, at)
       await store.set(NS, entry, at, { ttl })
       await store.publish(CHANNEL, `${entry}|${at}`)
     },
-    /** True when the token's session, or every session of its subject before it was issued, ended. */
-    isRevoked(claims: { sid?: string; sub: string; iat?: number }): boolean {
-      if (claims.sid && local.has(`sid:${claims.sid}`)) return true
+    /**
+     * True when the token's session ended (its own `sid`, or `sid` — the session it was
+     * obtained in, when the token names none), or every session of its subject ended after
+     * the token was issued.
+     */
+    isRevoked(claims: { sid?: string; sub: string; iat?: number }, sid = claims.sid): boolean {
+      if (sid && local.has(`sid:${sid}`)) return true
       const subAt = local.get(`sub:${claims.sub}`)
       return subAt !== undefined && (claims.iat ?? 0) <= subAt
     },

@@ -96,10 +96,8 @@ describe('server with another OIDC provider (plain oidc-provider, RS256, Keycloa
       clientSecret: SECRET,
       redirectUri: `${app}/auth/callback`,
       secrets: ['another-idp-secret-0123456789abcdef0123456789'],
-      accessToken: {
-        algorithms: ['RS256'],
-        roles: (claims) => (claims.realm_access as { roles?: unknown } | undefined)?.roles,
-      },
+      accessToken: { algorithms: ['RS256'] },
+      roles: { claim: (claims) => (claims.realm_access as { roles?: unknown } | undefined)?.roles },
     })
     const latchkey = nodeHandler(auth)
     appServer.on('request', async (req, res) => {

@@ -1,0 +1,230 @@
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { HttpBrowser } from '../../../test/support/http_browser.ts'
+import { authenticateNode, nodeHandler, sendErrorNode } from '../src/adapters/node.ts'
+import { createLatchkey, type LatchkeyOptions } from '../src/index.ts'
+import { type Glewlwyd, glewlwydMissing, startGlewlwyd } from './fixtures/glewlwyd.ts'
+import { call } from './fixtures/login.ts'
+
+// The backend against an identity provider nobody here wrote: Debian's glewlwyd (C, sqlite),
+// set up by its admin API (fixtures/glewlwyd.ts). What makes it foreign: access tokens with
+// no `sid` and the granted scope string as `aud`, `sid` only in ID tokens, roles only in ID
+// tokens and UserInfo, refresh tokens that are not rotated (RFC 6749 §6: the response has no
+// new one), client credentials in HTTP Basic that it does not form-decode (so this client id
+// with a `-` must use client_secret_post), and an empty-body 400 for a revoked refresh token.
+// The backend is configured by discovery plus the options docs/server.md lists for it.
+
+const reason = glewlwydMissing()
+if (reason) console.warn(`glewlwyd.test: skipped, glewlwyd cannot run here: ${reason}`)
+
+const SCOPE = 'openid profile email offline_access'
+const PASSWORD = 'dora-password-0123'
+
+describe.skipIf(reason !== undefined)('server with glewlwyd (Debian package, sqlite)', () => {
+  let glewlwyd: Glewlwyd
+  const servers: ReturnType<typeof createServer>[] = []
+
+  beforeAll(async () => {
+    glewlwyd = await startGlewlwyd()
+    await glewlwyd.addUser({
+      username: 'dora',
+      password: PASSWORD,
+      scopes: SCOPE.split(' '),
+      roles: ['USER', 'AUDITOR'],
+    })
+  })
+  afterAll(async () => {
+    for (const server of servers) {
+      server.closeAllConnections()
+      server.close()
+    }
+    await glewlwyd?.close()
+  })
+
+  /**
+   * A node:http backend registered at glewlwyd as its own client, with GET /api/me; `issued`
+   * collects the refresh tokens glewlwyd hands it (seen through its `fetch`), to replay them.
+   */
+  async function backend(clientId: string, options: Partial<LatchkeyOptions>) {
+    const issued = new Set<string>()
+    const seeing: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init)
+      if (String(input).endsWith('/token') && response.ok) {
+        const body = (await response.clone().json()) as { refresh_token?: string }
+        if (body.refresh_token) issued.add(body.refresh_token)
+      }
+      return response
+    }
+    const server = createServer()
+    servers.push(server)
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const clientSecret = `${clientId}-secret-0123456789`
+    await glewlwyd.addClient({
+      clientId,
+      clientSecret,
+      redirectUri: `${url}/auth/callback`,
+      postLogoutRedirectUri: `${url}/`,
+      tokenEndpointAuthMethods: ['client_secret_post'],
+    })
+    const auth = createLatchkey({
+      issuer: glewlwyd.issuer,
+      clientId,
+      clientSecret,
+      redirectUri: `${url}/auth/callback`,
+      secrets: ['glewlwyd-backend-secret-0123456789abcdef'],
+      // glewlwyd puts the granted scope string in `aud`, and reads client credentials from
+      // the form body only when they are not form-encoded in Basic.
+      audience: SCOPE,
+      clientAuthentication: 'client_secret_post',
+      // Every refresh reaches glewlwyd (no shared result to answer the next one), so what
+      // it accepts is the refresh token the backend kept.
+      refreshGraceSeconds: 0.001,
+      fetch: seeing,
+      ...options,
+    })
+    const latchkey = nodeHandler(auth)
+    server.on('request', async (req, res) => {
+      try {
+        if (await latchkey(req, res)) return
+        const user = await authenticateNode(auth, req, res)
+        if (!user) return
+        res.setHeader('content-type', 'application/json')
+        res.end(JSON.stringify({ sub: user.sub, sid: user.sid, roles: user.roles }))
+      } catch (error) {
+        await sendErrorNode(res, error)
+      }
+    })
+    return { url, issued, clientSecret }
+  }
+
+  /** RFC 7009 §2.2: after logout, glewlwyd refuses every refresh token it gave this client. */
+  async function expectRevoked(clientId: string, clientSecret: string, tokens: Set<string>) {
+    expect(tokens.size).toBeGreaterThan(0)
+    for (const token of tokens) {
+      const response = await fetch(`${glewlwyd.issuer}/token`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: token,
+          client_id: clientId,
+          client_secret: clientSecret,
+        }),
+      })
+      expect(response.status).toBe(400)
+    }
+  }
+
+  async function signIn(url: string, clientId: string) {
+    const browser = new HttpBrowser()
+    const done = await glewlwyd.signIn(browser, url, {
+      username: 'dora',
+      password: PASSWORD,
+      clientId,
+      scope: SCOPE,
+    })
+    expect(done.url, glewlwyd.log()).toBe(`${url}/dashboard`)
+    return browser
+  }
+
+  const csrfOf = (browser: HttpBrowser) =>
+    [...browser.cookies].find(([name]) => name.endsWith('csrf_token'))?.[1] ?? ''
+
+  /** The cookies a browser holds now, to replay later as a copy would. */
+  const cookieHeader = (browser: HttpBrowser, url: string) => browser.cookieHeader(url)
+
+  it('cookie mode: signs in, refreshes twice without rotation, logs out; the old access and refresh cookies are refused', async () => {
+    const { url, issued, clientSecret } = await backend('latchkey-cookie', {
+      mode: 'cookie',
+      roles: { from: 'userinfo', claim: 'roles' },
+    })
+    const browser = await signIn(url, 'latchkey-cookie')
+
+    const me = await call(browser, `${url}/api/me`)
+    expect(me.status).toBe(200)
+    const user = (await me.json()) as { sub: string; sid?: string; roles: string[] }
+    expect(user.roles).toEqual(['USER', 'AUDITOR'])
+
+    const refreshCookie = [...browser.jar].find(([name]) => name.endsWith('refresh_token'))
+    expect(refreshCookie).toBeDefined()
+    for (const round of [1, 2]) {
+      const refreshed = await call(browser, `${url}/auth/refresh`, {
+        method: 'POST',
+        csrf: csrfOf(browser),
+      })
+      expect(refreshed.status, `refresh ${round}: ${await refreshed.clone().text()}`).toBe(200)
+      const again = await call(browser, `${url}/api/me`)
+      expect(again.status).toBe(200)
+      expect(((await again.json()) as { roles: string[] }).roles).toEqual(['USER', 'AUDITOR'])
+    }
+
+    const oldAccess = cookieHeader(browser, `${url}/api/me`)
+    const oldRefresh = cookieHeader(browser, `${url}/auth/refresh`)
+    const logout = await call(browser, `${url}/auth/logout`, {
+      method: 'POST',
+      csrf: csrfOf(browser),
+    })
+    expect(logout.status).toBe(200)
+    expect(((await logout.json()) as { logoutUrl: string }).logoutUrl).toMatch(/\/end_session\?/)
+
+    // RFC 6750 §3.1: the access token of an ended session is refused, though unexpired.
+    const replayedAccess = await fetch(`${url}/api/me`, { headers: { cookie: oldAccess } })
+    expect(replayedAccess.status).toBe(401)
+    expect(((await replayedAccess.json()) as { error: string }).error).toBe('invalid_token')
+    // RFC 7009 §2.2: logout revoked the refresh token at glewlwyd, which refuses it (an
+    // empty 400); the backend answers "sign in again" and clears the auth cookies.
+    const replayedRefresh = await fetch(`${url}/auth/refresh`, {
+      method: 'POST',
+      headers: { cookie: oldRefresh, origin: url, 'x-csrf-token': csrfOf(browser) },
+    })
+    expect(replayedRefresh.status).toBe(401)
+    expect(((await replayedRefresh.json()) as { error: string }).error).toBe('unauthenticated')
+    expect(replayedRefresh.headers.getSetCookie().join('\n')).toMatch(/refresh_token=;.*Max-Age=0/)
+    await expectRevoked('latchkey-cookie', clientSecret, issued)
+  })
+
+  it('session mode: signs in, refreshes twice without rotation, logs out; the old session cookie is refused', async () => {
+    const { url, issued, clientSecret } = await backend('latchkey-session', {
+      mode: 'session',
+      roles: { from: 'id_token', claim: 'roles' },
+    })
+    const browser = await signIn(url, 'latchkey-session')
+
+    const me = await call(browser, `${url}/api/me`)
+    expect(me.status).toBe(200)
+    const user = (await me.json()) as { sub: string; sid?: string; roles: string[] }
+    expect(user.roles).toEqual(['USER', 'AUDITOR'])
+    // The session is bound to the IdP session the ID token names.
+    expect(user.sid).toMatch(/^[A-Za-z0-9]{32}$/)
+
+    for (const round of [1, 2]) {
+      const refreshed = await call(browser, `${url}/auth/refresh`, {
+        method: 'POST',
+        csrf: csrfOf(browser),
+      })
+      expect(refreshed.status, `refresh ${round}: ${await refreshed.clone().text()}`).toBe(200)
+      const again = await call(browser, `${url}/api/me`)
+      expect(again.status).toBe(200)
+      // glewlwyd's refresh response has no ID token: the roles it gave are kept.
+      expect(await again.json()).toEqual(user)
+    }
+
+    const oldCookies = cookieHeader(browser, `${url}/api/me`)
+    const csrf = csrfOf(browser)
+    const logout = await call(browser, `${url}/auth/logout`, { method: 'POST', csrf })
+    expect(logout.status).toBe(200)
+
+    const replayedMe = await fetch(`${url}/api/me`, { headers: { cookie: oldCookies } })
+    expect(replayedMe.status).toBe(401)
+    const replayedRefresh = await fetch(`${url}/auth/refresh`, {
+      method: 'POST',
+      headers: { cookie: oldCookies, origin: url, 'x-csrf-token': csrf },
+    })
+    expect(replayedRefresh.status).toBe(401)
+    expect(((await replayedRefresh.json()) as { error: string }).error).toBe('unauthenticated')
+    await expectRevoked('latchkey-session', clientSecret, issued)
+  })
+})
