@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { join } from 'node:path'
-import { createIdentityProvider } from '@latchkey/idp'
+import { type ServedIdentityProvider, serveIdentityProvider } from '@latchkey/idp'
 import { createLatchkey } from '@latchkey/server'
 import { openStores } from '@latchkey/store'
 import { pino } from 'pino'
@@ -49,14 +49,24 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     redisUrl: options.redisUrl,
   })
   const servers: Server[] = []
+  let served: ServedIdentityProvider | undefined
+  // One bad request is answered on its own, whatever it is: it never takes the process
+  // (and the other origins) down. What escapes a listener is logged without request data.
+  const onError = (error: Error) =>
+    logger.error({ err: { name: error.name, message: error.message } }, 'request failed')
+  const serve = (listener: Parameters<typeof guardedServer>[0]) => guardedServer(listener, onError)
   try {
-    const idp = await createIdentityProvider({
+    // The IdP starts as `latchkey serve` starts it (/healthz, /readyz, graceful close).
+    served = await serveIdentityProvider({
       issuer: ORIGINS.idp,
       stores,
       logger,
       accessTokenTtl,
       branding: { name: 'Latchkey Demo' },
+      createServer: serve,
+      listen: (server) => listenLoopback(server, portOf(ORIGINS.idp), ORIGINS.idp),
     })
+    const { idp } = served
     const demo = await seed(idp, stores.durable)
     const backend = (
       origin: string,
@@ -86,17 +96,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const apiAuth = backend(ORIGINS.api, demo.clients.app, ORIGINS.app, [ORIGINS.app])
     const appAuth = backend(ORIGINS.app, demo.clients.app, ORIGINS.app, [])
     const adminAuth = backend(ORIGINS.admin, demo.clients.admin, ORIGINS.admin, [])
-    // One bad request is answered on its own, whatever it is: it never takes the process
-    // (and the other origins) down. What escapes a listener is logged without request data.
-    const onError = (error: Error) =>
-      logger.error({ err: { name: error.name, message: error.message } }, 'request failed')
-    const serve = (listener: Parameters<typeof guardedServer>[0]) =>
-      guardedServer(listener, onError)
     const app = staticFiles(join(options.distDir, 'app'))
     const appBackend = apiApp(appAuth, onError)
 
     const parts: [Server, string][] = [
-      [serve(idp.handler), ORIGINS.idp],
       [serve(apiApp(apiAuth, onError)), ORIGINS.api],
       [
         serve((req, res) => {
@@ -119,13 +122,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       seed: demo,
       auditLog,
       async close() {
-        await Promise.all(servers.map(closeServer))
-        await idp.close()
+        await Promise.all([...servers.map(closeServer), served?.close()])
         await stores.close()
       },
     }
   } catch (error) {
-    await Promise.all(servers.map(closeServer))
+    await Promise.all([...servers.map(closeServer), served?.close()])
     await stores.close()
     throw error
   }
