@@ -104,6 +104,9 @@ describe('latchkey serve on embedded storage', () => {
       status: 200,
       body: { status: 'ready' },
     })
+    const probe = await fetch(`${served.issuer}/readyz`)
+    expect(probe.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(probe.headers.get('cache-control')).toBe('no-store')
     const post = await fetch(`${served.issuer}/readyz`, { method: 'POST' })
     expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET, HEAD'])
   })
@@ -206,6 +209,10 @@ describe('latchkey serve on PostgreSQL and Redis', () => {
     expect(behindTls.headers.get('strict-transport-security')).toMatch(/max-age=\d+/)
     const plain = await fetch(`${served.issuer}/.well-known/openid-configuration`)
     expect(plain.headers.get('strict-transport-security')).toBeNull()
+    const probe = await fetch(`${served.issuer}/healthz`, {
+      headers: { 'x-forwarded-proto': 'https' },
+    })
+    expect(probe.headers.get('strict-transport-security')).toMatch(/max-age=\d+/)
   })
 
   it('is not ready while Redis is away, and ready again when it is back', async () => {

@@ -13,7 +13,9 @@ import {
   type IdentityProvider,
   type IdentityProviderOptions,
 } from './identity_provider.ts'
+import { forwardedFacts } from './lib/forwarded.ts'
 import { sendJson } from './lib/http.ts'
+import { setSecurityHeaders } from './lib/security_headers.ts'
 
 export interface ServeOptions extends IdentityProviderOptions {
   /** 0 picks a free port (see `url`). @default 4000 */
@@ -100,6 +102,7 @@ export async function serveIdentityProvider(
   const { stores, createServer = createHttpServer, listen = listenOn(port, host) } = options
   await probeStores(stores, probeTimeout)
   const idp = await createIdentityProvider(options)
+  const forwarded = forwardedFacts(options.trustProxy ?? false)
 
   let stopping = false
   let wasReady = true
@@ -135,6 +138,7 @@ export async function serveIdentityProvider(
     })
     const probe = probes[path]
     if (!probe) return idp.handler(req, res)
+    setSecurityHeaders(res, forwarded.isHttps(req)) // as on every other IdP response
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return sendJson(
         res,
