@@ -141,6 +141,8 @@ describe.each([22, 24])('a consumer backend on Node %i', (major) => {
       const app = await stack.startApp(script, `${framework.replace(':', '-')}-${major}`)
       services.push(app)
       expect(app.node?.split('.')[0]).toBe(`v${major}`)
+      // No warning either (Node 22 has node:sqlite experimental: the store loads it on use).
+      expect(app.stderr()).toBe('')
       expect((await fetch(`${app.url}/api/me`)).status).toBe(401)
 
       const { browser } = await signIn(app.url, 'alice')

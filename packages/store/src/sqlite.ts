@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { DatabaseSync, type StatementSync } from 'node:sqlite'
+import type { StatementSync } from 'node:sqlite'
 import { guard } from './errors.ts'
 import { checkName, ttlMs } from './lib/check_args.ts'
 import { localBus } from './lib/local_bus.ts'
@@ -40,6 +40,9 @@ const LIVE = '(expires_at IS NULL OR expires_at > :now)'
 export function sqliteStore(options: SqliteStoreOptions): Store {
   const { path, pollInterval = 150 } = options
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  // Loaded here, not on import: Node 22 warns that node:sqlite is experimental, and an app that
+  // only imports the package (a backend on the memory or Redis store) must start quietly.
+  const { DatabaseSync } = process.getBuiltinModule('node:sqlite')
   const db = new DatabaseSync(path)
   // The busy timeout first: switching a new file to WAL takes a lock, and processes opening
   // it at the same moment (the IdP and the CLI) must wait for it rather than fail.
