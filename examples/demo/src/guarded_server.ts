@@ -99,7 +99,12 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex): vo
     return
   }
   const [status, code] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'invalid_request']
-  const body = jsonError(code, STATUS_CODES[status] ?? 'Bad Request')
+  endWithError(socket, status, code, STATUS_CODES[status] ?? 'Bad Request')
+}
+
+/** Writes a JSON error response straight to a connection no `ServerResponse` owns, and ends it. */
+function endWithError(socket: Duplex, status: number, code: string, message: string): void {
+  const body = jsonError(code, message)
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
   )
@@ -107,7 +112,7 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex): vo
 
 /**
  * A `node:http` server for one of the demo's origins: every request answered by `listener`
- * through `guarded`, framing errors answered as JSON, and a client that sends its request
+ * through `guarded`, framing errors and CONNECT answered as JSON, and a client that sends its request
  * slowly cut off after 30 s instead of Node's 5 minutes.
  */
 export function guardedServer(listener: Listener, onError: (error: Error) => void): Server {
@@ -116,5 +121,10 @@ export function guardedServer(listener: Listener, onError: (error: Error) => voi
     guarded(listener, onError),
   )
   server.on('clientError', answerClientError)
+  // CONNECT asks a proxy for a tunnel: Node hands it to no listener, and without this would
+  // drop the connection unanswered (RFC 9110 §9.3.6, §15.6.2).
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) =>
+    endWithError(socket, 501, 'not_implemented', 'this server is no proxy'),
+  )
   return server
 }

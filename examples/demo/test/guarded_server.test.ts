@@ -76,9 +76,12 @@ describe('guardedServer', () => {
     expect(chunked.text).toMatch(/^connection: close$/im)
   })
 
-  it('answers a request Node cannot parse with the same JSON error', async () => {
+  it('answers a request Node cannot parse, and CONNECT, with the same JSON errors', async () => {
     const answer = await send('GET / HTTP/1.1\r\nHost: a.localhost\r\nContent-Length: abc')
     expect(answer.status).toBe(400)
     expect(body(answer.text)).toEqual({ error: 'invalid_request', message: 'Bad Request' })
+    const connect = await send('CONNECT a.localhost:443 HTTP/1.1\r\nHost: a.localhost:443')
+    expect(connect.status).toBe(501)
+    expect(body(connect.text).error).toBe('not_implemented')
   })
 })

@@ -1,54 +1,74 @@
 import { connect } from 'node:net'
 
 export interface Exchange {
-  /** The status of the first response, 0 when the server closed without answering. */
+  /** The status of the final response, 0 when the server closed without one. */
   status: number
-  /** Everything the server sent before closing (head and body, as bytes arrived). */
+  /** Everything the server sent (head and body, as the bytes arrived). */
   text: string
-  /** False when nothing came back and the connection stayed open past the deadline. */
+  /** False when there was neither a complete response nor a close before the deadline. */
   answered: boolean
 }
 
-/** The status of the final response: interim 1xx ones (`100 Continue`) come first. */
-function finalStatus(text: string): number {
+/** Where the first final (non-1xx) response in `text` ends, or -1 while it is incomplete. */
+function responseEnd(text: string, head: boolean): { status: number; end: number } {
   let at = 0
   for (;;) {
-    const status = Number(/^HTTP\/\d\.\d (\d{3})/.exec(text.slice(at))?.[1] ?? 0)
-    const end = text.indexOf('\r\n\r\n', at)
-    if (status >= 200 || status < 100 || end < 0) return status
-    at = end + 4
+    const headEnd = text.indexOf('\r\n\r\n', at)
+    if (headEnd < 0) return { status: 0, end: -1 }
+    const status = Number(/^HTTP\/\d\.\d (\d{3})/.exec(text.slice(at, headEnd))?.[1] ?? 0)
+    const bodyAt = headEnd + 4
+    if (status >= 100 && status < 200) {
+      at = bodyAt // an interim response (100 Continue); the final one follows
+      continue
+    }
+    const fields = text.slice(at, headEnd)
+    if (head || status === 204 || status === 304) return { status, end: bodyAt }
+    if (/^transfer-encoding:.*chunked/im.test(fields)) {
+      const last = text.indexOf('0\r\n\r\n', bodyAt)
+      return { status, end: last < 0 ? -1 : last + 5 }
+    }
+    const length = /^content-length:\s*(\d+)/im.exec(fields)?.[1]
+    if (length === undefined) return { status, end: -1 } // delimited by the close
+    const end = bodyAt + Number(length)
+    return { status, end: text.length >= end ? end : -1 }
   }
 }
 
 /**
- * Writes `bytes` to `127.0.0.1:port` exactly as given (no client would send most of them),
- * half-closes, and collects what comes back until the server closes — an HTTP/1.1 server
- * answers the request and then ends a connection its client has ended (RFC 9112 §9.6). Past
- * `deadlineMs` with no complete exchange, the request was held: `answered` is false.
+ * Writes `bytes` to `127.0.0.1:port` exactly as given (no client would send most of them) and
+ * waits for the answer: a complete response, or the server closing the connection. A request
+ * that declared more body than it sent gets no answer until the server knows that nothing
+ * more is coming, so after `quietMs` without one the sending side is closed. Past
+ * `deadlineMs` the request was held: `answered` is false.
  */
 export function rawExchange(
   port: number,
   bytes: Buffer,
-  options: { deadlineMs: number; localAddress?: string },
+  options: { deadlineMs: number; quietMs?: number; localAddress?: string },
 ): Promise<Exchange> {
+  const head = bytes.subarray(0, 5).toString('latin1') === 'HEAD '
   return new Promise((resolve) => {
-    const chunks: Buffer[] = []
+    let text = ''
     let settled = false
     const socket = connect({ port, host: '127.0.0.1', localAddress: options.localAddress })
-    const settle = (answered: boolean) => {
+    const settle = (answered: boolean, status: number) => {
       if (settled) return
       settled = true
-      clearTimeout(timer)
+      clearTimeout(deadline)
+      clearTimeout(quiet)
       socket.destroy()
-      const text = Buffer.concat(chunks).toString('latin1')
-      resolve({ status: finalStatus(text), text, answered })
+      resolve({ status, text, answered })
     }
-    // A response that came in full but whose connection is kept open counts as answered.
-    const timer = setTimeout(() => settle(chunks.length > 0), options.deadlineMs)
-    socket.on('connect', () => socket.end(bytes))
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-    socket.on('close', () => settle(true))
-    // A reset after the answer (the server closed with our bytes unread) still ends the exchange.
+    const deadline = setTimeout(() => settle(false, 0), options.deadlineMs)
+    const quiet = setTimeout(() => socket.end(), options.quietMs ?? 1_000)
+    socket.on('connect', () => socket.write(bytes))
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1')
+      const response = responseEnd(text, head)
+      if (response.end >= 0) settle(true, response.status)
+    })
+    socket.on('close', () => settle(true, responseEnd(text, head).status))
+    // A reset (the server closed with bytes of ours unread) ends the exchange like a close.
     socket.on('error', () => undefined)
   })
 }
