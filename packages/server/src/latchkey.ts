@@ -113,7 +113,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     Math.max(o.attributes.access.maxAge, 3600),
     o.revocationResyncSeconds,
   )
-  const refresh = refresher(store, seal, o.refreshGraceSeconds, (grant) => idp.refresh(grant))
+  const refreshes = refresher(store, seal, o.refreshGraceSeconds, (grant) => idp.refresh(grant))
   const rolesOfTokens = tokenRoles(store)
   const cookieNames = Object.values(names)
   const sessions = sessionStore(store, seal, {
@@ -308,7 +308,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
         let tokens = record.tokens
         if (!fresh) {
           try {
-            tokens = await refresh(grantOf({ ...record.tokens, refreshToken }))
+            tokens = await refreshes.refresh(grantOf({ ...record.tokens, refreshToken }))
           } catch (error) {
             if (!(error instanceof Unauthenticated)) throw error
             await sessions.destroy(sessionId)
@@ -325,7 +325,9 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
       if (!refreshToken) throw new Unauthenticated('sign in first')
       let tokens: TokenSet
       try {
-        tokens = await refresh((await sessions.loadGrant(refreshToken)) ?? { refreshToken })
+        tokens = await refreshes.refresh(
+          (await sessions.loadGrant(refreshToken)) ?? { refreshToken },
+        )
       } catch (error) {
         if (!(error instanceof Unauthenticated)) throw error
         await sessions.forgetGrant(refreshToken)
@@ -358,9 +360,11 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
         asBinding(guard.bindingOf(cookies.get(names.csrf)))
       if (binding) guard.checkToken(request, cookies.get(names.csrf), binding)
       // Everything kept under the binding ends here and on every instance (the revoked list);
-      // its refresh tokens are revoked at the IdP (RFC 7009), so they are dead everywhere.
+      // its refresh tokens are refused here from now on, and revoked at the IdP (RFC 7009)
+      // so they are dead everywhere.
       const refreshTokens = new Set(binding ? await sessions.end(binding) : [])
       if (record?.tokens.refreshToken) refreshTokens.add(record.tokens.refreshToken)
+      await refreshes.end(refreshTokens, attributes.refresh.maxAge)
       for (const token of refreshTokens) await idp.revoke(token).catch(() => undefined)
       if (binding) await revoked.revoke(binding)
       if (sessionId) await sessions.destroy(sessionId)

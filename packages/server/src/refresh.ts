@@ -31,7 +31,7 @@ export function refresher(
     return outcome.tokens
   }
 
-  return async function refresh(grant: Grant): Promise<TokenSet> {
+  async function refresh(grant: Grant): Promise<TokenSet> {
     const key = digest(grant.refreshToken)
     const known = await read(key)
     if (known) return settle(known)
@@ -57,5 +57,19 @@ export function refresher(
       if (outcome) return settle(outcome)
     }
     throw new IdpUnavailable('the refresh did not complete in time')
+  }
+
+  return {
+    refresh,
+    /**
+     * Marks refresh tokens ended (logout) for `ttl` seconds: a copy replayed afterwards gets
+     * "the session has ended" here, on every instance, without asking the IdP — which may
+     * offer no revocation endpoint (RFC 7009 is optional) or have been unreachable.
+     */
+    async end(refreshTokens: Iterable<string>, ttl: number): Promise<void> {
+      const ended = seal.seal({ ended: true } satisfies Outcome)
+      for (const token of refreshTokens)
+        await store.set('refresh:result', digest(token), ended, { ttl })
+    },
   }
 }

@@ -101,18 +101,25 @@ describe.skipIf(reason !== undefined)('server with glewlwyd (Debian package, sql
     return { url, issued, clientSecret }
   }
 
+  /** A request to glewlwyd as the client itself, authenticated by client_secret_post. */
+  const asClient = (
+    endpoint: string,
+    clientId: string,
+    clientSecret: string,
+    form: Record<string, string>,
+  ) =>
+    fetch(`${glewlwyd.issuer}/${endpoint}`, {
+      method: 'POST',
+      body: new URLSearchParams({ ...form, client_id: clientId, client_secret: clientSecret }),
+    })
+
   /** RFC 7009 §2.2: after logout, glewlwyd refuses every refresh token it gave this client. */
   async function expectRevoked(clientId: string, clientSecret: string, tokens: Set<string>) {
     expect(tokens.size).toBeGreaterThan(0)
     for (const token of tokens) {
-      const response = await fetch(`${glewlwyd.issuer}/token`, {
-        method: 'POST',
-        body: new URLSearchParams({
-          grant_type: 'refresh_token',
-          refresh_token: token,
-          client_id: clientId,
-          client_secret: clientSecret,
-        }),
+      const response = await asClient('token', clientId, clientSecret, {
+        grant_type: 'refresh_token',
+        refresh_token: token,
       })
       expect(response.status).toBe(400)
     }
@@ -226,5 +233,27 @@ describe.skipIf(reason !== undefined)('server with glewlwyd (Debian package, sql
     expect(replayedRefresh.status).toBe(401)
     expect(((await replayedRefresh.json()) as { error: string }).error).toBe('unauthenticated')
     await expectRevoked('latchkey-session', clientSecret, issued)
+  })
+
+  it('a refresh glewlwyd refuses (its empty-body 400 for a token revoked there) ends the session: 401 unauthenticated, cookies cleared', async () => {
+    const { url, issued, clientSecret } = await backend('latchkey-refused', { mode: 'cookie' })
+    const browser = await signIn(url, 'latchkey-refused')
+    expect((await call(browser, `${url}/api/me`)).status).toBe(200)
+    // Revoked at the IdP, not through this backend (an administrator, the user's profile page).
+    for (const token of issued) {
+      const revoked = await asClient('revoke', 'latchkey-refused', clientSecret, { token })
+      expect(revoked.status).toBe(200)
+    }
+    const refreshed = await call(browser, `${url}/auth/refresh`, {
+      method: 'POST',
+      csrf: csrfOf(browser),
+    })
+    // RFC 6749 §5.2: the grant is refused; the browser must sign in again, not retry.
+    expect(refreshed.status).toBe(401)
+    expect(((await refreshed.json()) as { error: string }).error).toBe('unauthenticated')
+    const cleared = refreshed.headers.getSetCookie().join('\n')
+    for (const name of ['access_token', 'refresh_token', 'csrf_token'])
+      expect(cleared).toMatch(new RegExp(`${name}=;[^\n]*Max-Age=0`))
+    expect((await call(browser, `${url}/api/me`)).status).toBe(401)
   })
 })

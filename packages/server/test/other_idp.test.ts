@@ -1,19 +1,20 @@
 import { once } from 'node:events'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { exportJWK, generateKeyPair } from 'jose'
+import { decodeJwt, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
 import Provider from 'oidc-provider'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HttpBrowser } from '../../../test/support/http_browser.ts'
 import { authenticateNode, nodeHandler } from '../src/adapters/node.ts'
-import { createLatchkey } from '../src/index.ts'
+import { createLatchkey, type LatchkeyOptions } from '../src/index.ts'
 import { call } from './fixtures/login.ts'
 import { SECRET } from './fixtures/stack.ts'
 
 // "Works with any standard OIDC provider found by discovery": a plain oidc-provider — not
 // Latchkey's IdP — set up the way other IdPs commonly are: RS256 keys, the user's roles in
 // `realm_access.roles` (Keycloak's place), its own login and consent screens. The backend
-// is told so through its `accessToken` options; everything else is discovery.
+// is told so through its `accessToken` and `roles` options; everything else is discovery.
+// A second one is set up like glewlwyd (glewlwyd.test.ts runs the real one where installed).
 
 const CLIENT = 'other-idp-app'
 
@@ -42,6 +43,25 @@ async function submitForm(
       ...fields,
     }),
   })
+}
+
+/**
+ * After logout, copies of the old cookies are refused: the access cookie because its session
+ * ended (RFC 6750 §3.1 `invalid_token`, though unexpired), the refresh cookie because logout
+ * revoked it at the IdP (RFC 7009 §2.2), which refuses it (RFC 6749 §5.2 `invalid_grant`): the
+ * backend answers "sign in again" and clears the auth cookies.
+ */
+async function expectReplaysRefused(app: string, access: string, refresh: string, csrf: string) {
+  const replayedAccess = await fetch(`${app}/api/me`, { headers: { cookie: access } })
+  expect(replayedAccess.status).toBe(401)
+  expect((await replayedAccess.json()).error).toBe('invalid_token')
+  const replayedRefresh = await fetch(`${app}/auth/refresh`, {
+    method: 'POST',
+    headers: { cookie: refresh, origin: app, 'x-csrf-token': csrf },
+  })
+  expect(replayedRefresh.status).toBe(401)
+  expect((await replayedRefresh.json()).error).toBe('unauthenticated')
+  expect(replayedRefresh.headers.getSetCookie().join('\n')).toMatch(/refresh_token=;.*Max-Age=0/)
 }
 
 describe('server with another OIDC provider (plain oidc-provider, RS256, Keycloak-style roles)', () => {
@@ -128,9 +148,12 @@ describe('server with another OIDC provider (plain oidc-provider, RS256, Keycloa
     expect(refreshed.status, await refreshed.clone().text()).toBe(200)
     expect((await call(browser, `${app}/api/me`)).status).toBe(200)
 
+    const oldAccess = browser.cookieHeader(`${app}/api/me`)
+    const oldRefresh = browser.cookieHeader(`${app}/auth/refresh`)
     const logout = await call(browser, `${app}/auth/logout`, { method: 'POST', csrf })
     expect(logout.status).toBe(200)
     expect((await logout.json()).logoutUrl).toMatch(/\/session\/end\?/)
+    await expectReplaysRefused(app, oldAccess, oldRefresh, csrf)
   })
 
   it('refuses an HMAC or `none` algorithm in the allow-list at start-up', () => {
@@ -145,5 +168,243 @@ describe('server with another OIDC provider (plain oidc-provider, RS256, Keycloa
       expect(() => createLatchkey({ ...base, accessToken: { algorithms } })).toThrow(
         /asymmetric JWS algorithms only/,
       )
+  })
+})
+
+describe('server with an oidc-provider set up like glewlwyd (no refresh rotation, no sid in access tokens, client_secret_post, private_key_jwt)', () => {
+  const idpServer = createServer()
+  const servers: Server[] = [idpServer]
+  let issuer = ''
+  let signingKey: CryptoKey
+  const clientKey = generateKeyPair('ES256', { extractable: true })
+  /** Each backend is a client of its own, told nothing but discovery and these options. */
+  const specs = {
+    cookie: {},
+    session: { mode: 'session' },
+    backchannel: {},
+    keyed: { clientAuthentication: 'private_key_jwt' },
+    refused: { mode: 'session' },
+  } satisfies Record<string, Partial<LatchkeyOptions>>
+  const backends = {} as Record<
+    keyof typeof specs,
+    { app: string; idTokens: string[]; refreshTokens: string[] }
+  >
+
+  beforeAll(async () => {
+    issuer = await listen(idpServer)
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true })
+    signingKey = privateKey
+    const clientPrivateKey: JWK = {
+      ...(await exportJWK((await clientKey).privateKey)),
+      alg: 'ES256',
+    }
+    const apps = Object.fromEntries(
+      await Promise.all(
+        Object.keys(specs).map(async (name) => {
+          const server = createServer()
+          servers.push(server)
+          return [name, { server, app: await listen(server) }] as const
+        }),
+      ),
+    )
+    const clientId = (name: string) => `glewlwyd-like-${name}`
+    const provider = new Provider(issuer, {
+      clients: await Promise.all(
+        Object.entries(apps).map(async ([name, { app }]) => ({
+          client_id: clientId(name),
+          ...(name === 'keyed'
+            ? {
+                token_endpoint_auth_method: 'private_key_jwt',
+                jwks: { keys: [await exportJWK((await clientKey).publicKey)] },
+              }
+            : { client_secret: SECRET, token_endpoint_auth_method: 'client_secret_post' }),
+          redirect_uris: [`${app}/auth/callback`],
+          post_logout_redirect_uris: [`${app}/`],
+          grant_types: ['authorization_code', 'refresh_token'],
+          id_token_signed_response_alg: 'ES256',
+          // With back-channel logout, oidc-provider puts `sid` in ID tokens (glewlwyd does so
+          // with session management) — and never in access tokens.
+          backchannel_logout_uri: `${app}/auth/backchannel-logout`,
+          backchannel_logout_session_required: true,
+        })),
+      ),
+      jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'ES256', use: 'sig', kid: 'ec-1' }] },
+      findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
+      issueRefreshToken: () => true,
+      // RFC 6749 §6: the refresh response carries no new refresh token.
+      rotateRefreshToken: false,
+      // No client_secret_basic to choose: the backend must pick another from discovery.
+      clientAuthMethods: ['client_secret_post', 'private_key_jwt'],
+      enabledJWA: { clientAuthSigningAlgValues: ['ES256'] },
+      features: {
+        devInteractions: { enabled: true },
+        revocation: { enabled: true },
+        backchannelLogout: { enabled: true },
+        resourceIndicators: {
+          enabled: true,
+          defaultResource: () => 'urn:other:api',
+          useGrantedResource: () => true,
+          getResourceServerInfo: (_ctx, _resource, client) => ({
+            scope: 'api',
+            audience: client.clientId,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'ES256' } },
+          }),
+        },
+      },
+    })
+    idpServer.on('request', provider.callback())
+
+    for (const [name, { server, app }] of Object.entries(apps)) {
+      const keyed = name === 'keyed'
+      // The tokens the IdP hands this backend, seen through its `fetch`.
+      const idTokens: string[] = []
+      const refreshTokens: string[] = []
+      const seeing: typeof fetch = async (input, init) => {
+        const response = await fetch(input, init)
+        if (String(input).endsWith('/token') && response.ok) {
+          const body = (await response.clone().json()) as {
+            id_token?: string
+            refresh_token?: string
+          }
+          if (body.id_token) idTokens.push(body.id_token)
+          if (body.refresh_token) refreshTokens.push(body.refresh_token)
+        }
+        return response
+      }
+      const auth = createLatchkey({
+        issuer,
+        clientId: clientId(name),
+        ...(keyed ? { clientPrivateKey } : { clientSecret: SECRET }),
+        redirectUri: `${app}/auth/callback`,
+        secrets: ['glewlwyd-like-secret-0123456789abcdef0123456789'],
+        // Every refresh reaches the IdP (no shared result answers the next one).
+        refreshGraceSeconds: 0.001,
+        fetch: seeing,
+        ...specs[name as keyof typeof specs],
+      } as LatchkeyOptions)
+      const latchkey = nodeHandler(auth)
+      server.on('request', async (req, res) => {
+        if (await latchkey(req, res)) return
+        const user = await authenticateNode(auth, req, res)
+        if (user) res.end(JSON.stringify({ sub: user.sub, sid: user.sid ?? null }))
+      })
+      backends[name as keyof typeof specs] = { app, idTokens, refreshTokens }
+    }
+  })
+  afterAll(() => {
+    for (const server of servers) {
+      server.closeAllConnections()
+      server.close()
+    }
+  })
+
+  async function signIn(app: string, user: string) {
+    const browser = new HttpBrowser()
+    const login = await browser.follow(`${app}/auth/login?returnTo=/dashboard`)
+    const consent = await submitForm(browser, login, { login: user, password: 'x' }, app)
+    const back = await submitForm(browser, consent, {}, `${app}/dashboard`)
+    expect(back.url, await back.response.text()).toBe(`${app}/dashboard`)
+    const access = browser.cookies.get('__Host-access_token')
+    // What makes the case: the access token names no IdP session.
+    if (access) expect(decodeJwt(access).sid).toBeUndefined()
+    return { browser, csrf: () => browser.cookies.get('__Host-csrf_token') ?? '' }
+  }
+
+  const refreshTwice = async (app: string, browser: HttpBrowser, csrf: () => string) => {
+    for (const round of [1, 2]) {
+      const refreshed = await call(browser, `${app}/auth/refresh`, { method: 'POST', csrf: csrf() })
+      expect(refreshed.status, `refresh ${round}: ${await refreshed.clone().text()}`).toBe(200)
+      expect((await call(browser, `${app}/api/me`)).status).toBe(200)
+    }
+  }
+
+  it('cookie mode: client_secret_post from discovery; refreshes twice; after logout the old access and refresh cookies are refused', async () => {
+    const { app } = backends.cookie
+    const { browser, csrf } = await signIn(app, 'erin')
+    await refreshTwice(app, browser, csrf)
+    const oldAccess = browser.cookieHeader(`${app}/api/me`)
+    const oldRefresh = browser.cookieHeader(`${app}/auth/refresh`)
+    const token = csrf()
+    const logout = await call(browser, `${app}/auth/logout`, { method: 'POST', csrf: token })
+    expect(logout.status).toBe(200)
+    await expectReplaysRefused(app, oldAccess, oldRefresh, token)
+  })
+
+  it('session mode: binds to the ID token sid; refreshes twice; after logout the old session cookie is refused', async () => {
+    const { app, idTokens } = backends.session
+    const { browser, csrf } = await signIn(app, 'frank')
+    const me = await call(browser, `${app}/api/me`)
+    expect((await me.json()).sid).toBe(decodeJwt(idTokens[0] ?? '').sid)
+    await refreshTwice(app, browser, csrf)
+    const old = browser.cookieHeader(`${app}/api/me`)
+    const token = csrf()
+    expect(
+      (await call(browser, `${app}/auth/logout`, { method: 'POST', csrf: token })).status,
+    ).toBe(200)
+    expect((await fetch(`${app}/api/me`, { headers: { cookie: old } })).status).toBe(401)
+    const replayedRefresh = await fetch(`${app}/auth/refresh`, {
+      method: 'POST',
+      headers: { cookie: old, origin: app, 'x-csrf-token': token },
+    })
+    expect(replayedRefresh.status).toBe(401)
+    expect((await replayedRefresh.json()).error).toBe('unauthenticated')
+  })
+
+  it('cookie mode: a back-channel logout for the ID token sid stops access tokens that carry none', async () => {
+    const { app, idTokens } = backends.backchannel
+    const { browser } = await signIn(app, 'gina')
+    expect((await call(browser, `${app}/api/me`)).status).toBe(200)
+    const { sid } = decodeJwt(idTokens[0] ?? '')
+    expect(sid).toBeTypeOf('string')
+    // OIDC Back-Channel Logout 1.0 §2.4, signed with the IdP's key as the IdP would.
+    const logoutToken = await new SignJWT({
+      sid,
+      events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+    })
+      .setProtectedHeader({ alg: 'ES256', kid: 'ec-1', typ: 'logout+jwt' })
+      .setIssuer(issuer)
+      .setAudience('glewlwyd-like-backchannel')
+      .setIssuedAt()
+      .setJti(crypto.randomUUID())
+      .sign(signingKey)
+    const ended = await fetch(`${app}/auth/backchannel-logout`, {
+      method: 'POST',
+      body: new URLSearchParams({ logout_token: logoutToken }),
+    })
+    expect(ended.status).toBe(200)
+    const replayed = await call(browser, `${app}/api/me`)
+    expect(replayed.status).toBe(401)
+    expect((await replayed.json()).error).toBe('invalid_token')
+  })
+
+  it('private_key_jwt: signs in and refreshes with a key instead of a secret', async () => {
+    const { app } = backends.keyed
+    const { browser, csrf } = await signIn(app, 'hugo')
+    await refreshTwice(app, browser, csrf)
+  })
+
+  it('session mode: a refresh the IdP refuses (invalid_grant) ends the session: 401 unauthenticated, cookies cleared', async () => {
+    const { app, refreshTokens } = backends.refused
+    const { browser, csrf } = await signIn(app, 'iris')
+    const old = browser.cookieHeader(`${app}/api/me`)
+    for (const token of refreshTokens) {
+      const revoked = await fetch(`${issuer}/token/revocation`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          token,
+          client_id: 'glewlwyd-like-refused',
+          client_secret: SECRET,
+        }),
+      })
+      expect(revoked.status).toBe(200)
+    }
+    const refreshed = await call(browser, `${app}/auth/refresh`, { method: 'POST', csrf: csrf() })
+    // RFC 6749 §5.2: the grant is refused; the browser must sign in again, not retry.
+    expect(refreshed.status).toBe(401)
+    expect((await refreshed.json()).error).toBe('unauthenticated')
+    expect(refreshed.headers.getSetCookie().join('\n')).toMatch(/session=;[^\n]*Max-Age=0/)
+    // The session is gone here too, not only from the browser.
+    expect((await fetch(`${app}/api/me`, { headers: { cookie: old } })).status).toBe(401)
   })
 })
