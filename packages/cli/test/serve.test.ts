@@ -7,9 +7,10 @@ import { join } from 'node:path'
 import * as oidc from 'openid-client'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freePort } from '../../../test/support/free_port.ts'
 import { tcpProxy } from '../../../test/support/tcp_proxy.ts'
 import { Browser, login } from '../../idp/test/support.ts'
-import { expectOneLineRefusal, freePort, latchkey, type Serving, startServe } from './support.ts'
+import { expectOneLineRefusal, latchkey, type Serving, startServe } from './support.ts'
 
 // `latchkey serve` as an operator runs it: the real command in a child process, configured by
 // flags, environment and a config file, on embedded storage and on PostgreSQL + Redis; clients

@@ -1,8 +1,8 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { expect } from 'vitest'
+import { freePort } from '../../../test/support/free_port.ts'
 
 const root = join(import.meta.dirname, '..', '..', '..')
 // The source condition: the binary and the packages it imports run from src (no build).
@@ -54,15 +54,6 @@ export function expectOneLineRefusal(result: Finished, pattern: RegExp) {
   expect(result.err.trimEnd().split('\n')).toHaveLength(1)
   expect(result.err.trimEnd()).toMatch(pattern)
   expect(result.err).not.toContain('    at ')
-}
-
-/** A port nobody listens on right now (the issuer must name the port before the IdP starts). */
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 export interface LogLine {
