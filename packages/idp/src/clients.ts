@@ -15,6 +15,11 @@ export interface ClientRecord {
   backchannelLogoutUri?: string
   /** First-party clients skip the consent screen. @default true */
   firstParty: boolean
+  /**
+   * May call the IdP's account API (`/account/sessions`) with its users' access tokens: the
+   * account API's audience (RFC 9068 §4). @default false
+   */
+  accountApi?: boolean
   createdAt: string
 }
 
@@ -63,6 +68,7 @@ const schema = z.object({
   postLogoutRedirectUris: z.array(uri).default([]),
   backchannelLogoutUri: uri.optional(),
   firstParty: z.boolean().default(true),
+  accountApi: z.boolean().default(false),
 })
 
 /** What oidc-provider needs to know of a client (OIDC Dynamic Client Registration §2 names). */
