@@ -56,7 +56,7 @@ function hostIsValid(req: IncomingMessage): boolean {
  * error the listener lets escape — synchronous or a rejected promise — becomes a 500 for
  * that request alone, reported to `onError` and never shown to the client.
  */
-export function guarded(listener: Listener, onError: (error: Error) => void): Listener {
+function guarded(listener: Listener, onError: (error: Error) => void): Listener {
   return (req, res) => {
     const target = originForm(req)
     if (target === undefined)
@@ -112,8 +112,8 @@ function endWithError(socket: Duplex, status: number, code: string, message: str
 
 /**
  * A `node:http` server for one of the demo's origins: every request answered by `listener`
- * through `guarded`, framing errors and CONNECT answered as JSON, and a client that sends its request
- * slowly cut off after 30 s instead of Node's 5 minutes.
+ * through `guarded`, framing errors and CONNECT answered as JSON, and a client that sends
+ * its request slowly cut off after 30 s instead of Node's 5 minutes.
  */
 export function guardedServer(listener: Listener, onError: (error: Error) => void): Server {
   const server = createServer(

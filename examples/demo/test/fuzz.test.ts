@@ -199,6 +199,7 @@ describe('the demo stack under a stream of malformed requests', () => {
       deadlineMs: DEADLINE_MS,
       localAddress: FUZZ_ADDRESS,
       stackPid: demo.stackPid,
+      progress: REQUESTS > 100_000 ? (line) => console.log(line) : undefined,
       problemWith(answer) {
         if (!answer.answered) return `no answer within ${DEADLINE_MS} ms`
         // 501 is how a server says it does not implement a method (RFC 9110 §15.6.2).

@@ -16,6 +16,8 @@ export interface FuzzSettings {
   stackPid: number
   /** What is wrong with an answer, or `undefined`. */
   problemWith(answer: Exchange): string | undefined
+  /** Told of each RSS sample as it is taken (long runs show their progress). */
+  progress?(line: string): void
 }
 
 export interface FuzzReport {
@@ -71,8 +73,12 @@ export async function runFuzz(
           problem,
           answer: show(answer.text, 600),
         })
-      if (++report.sent % every === 0 && running(stackPid))
+      if (++report.sent % every === 0 && running(stackPid)) {
         report.rss.push([report.sent, rssMiB(stackPid)])
+        settings.progress?.(
+          `${new Date().toISOString()} ${report.sent} requests, RSS ${rssMiB(stackPid)} MiB, ${report.failures.length} failures`,
+        )
+      }
     }
   }
   await Promise.all(Array.from({ length: settings.inFlight }, worker))
