@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { cp, mkdir, mkdtemp, rename, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { run } from './processes.ts'
@@ -76,7 +76,12 @@ const npm = (args: string[], cwd: string) =>
  * interrupted or concurrent install never leaves a half-filled `dir` behind to be reused.
  */
 async function installOnce(dir: string, install: (staging: string) => Promise<void>) {
-  if (existsSync(join(dir, '.complete'))) return
+  const complete = join(dir, '.complete')
+  if (existsSync(complete)) {
+    const now = new Date()
+    await utimes(complete, now, now) // in use: see pruneProjects()
+    return
+  }
   await mkdir(CACHE, { recursive: true })
   const staging = await mkdtemp(`${dir}.staging-`)
   try {
@@ -87,6 +92,22 @@ async function installOnce(dir: string, install: (staging: string) => Promise<vo
     })
   } finally {
     await rm(staging, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Removes the projects (and interrupted installs) of other tarballs that no run has used for
+ * an hour — not at once, since another run (of other sources) may be using its own now.
+ */
+async function pruneProjects() {
+  const stale = Date.now() - 3_600_000
+  for (const entry of existsSync(CACHE) ? readdirSync(CACHE) : []) {
+    if (!entry.startsWith('project-')) continue
+    const dir = join(CACHE, entry)
+    const marker = existsSync(join(dir, '.complete')) ? join(dir, '.complete') : dir
+    // Another run may have removed it meanwhile.
+    const used = statSync(marker, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()
+    if (used < stale) await rm(dir, { recursive: true, force: true })
   }
 }
 
@@ -128,6 +149,7 @@ async function node22(): Promise<string> {
  * The install is reused while the tarballs and dependencies are byte for byte the same.
  */
 export async function installConsumer(packs: Pack[]): Promise<Consumer> {
+  await pruneProjects()
   const dependencies: Record<string, string> = {}
   for (const pack of packs) dependencies[pack.name] = `file:packs/${pack.filename}`
   for (const name of REGISTRY_DEPENDENCIES) dependencies[name] = installedVersion(name)
@@ -145,12 +167,6 @@ export async function installConsumer(packs: Pack[]): Promise<Consumer> {
     for (const pack of packs) await cp(pack.path, join(staging, 'packs', pack.filename))
     await writeFile(join(staging, 'package.json'), manifest)
     await npm(['install', '--prefer-offline'], staging)
-    // Earlier installs (other tarballs) are of no further use.
-    for (const old of readdirSync(CACHE)) {
-      if (/^project-[0-9a-f]{16}$/.test(old) && old !== name) {
-        await rm(join(CACHE, old), { recursive: true, force: true })
-      }
-    }
   })
   await cp(APP, dir, { recursive: true })
   return { dir, packs, node22: await node22() }
