@@ -179,8 +179,11 @@ describe('server with an oidc-provider set up like glewlwyd (no refresh rotation
   const clientKey = generateKeyPair('ES256', { extractable: true })
   /** Each backend is a client of its own, told nothing but discovery and these options. */
   const specs = {
-    cookie: {},
-    session: { mode: 'session' },
+    // Roles only in the ID token, as glewlwyd gives them (and in UserInfo, which refuses the
+    // JWT access tokens this provider makes for its resource server: glewlwyd.test.ts reads
+    // them there).
+    cookie: { roles: { from: 'id_token' } },
+    session: { mode: 'session', roles: { from: 'id_token' } },
     backchannel: {},
     keyed: { clientAuthentication: 'private_key_jwt' },
     refused: { mode: 'session' },
@@ -229,7 +232,10 @@ describe('server with an oidc-provider set up like glewlwyd (no refresh rotation
         })),
       ),
       jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'ES256', use: 'sig', kid: 'ec-1' }] },
-      findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
+      findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub, roles: ['USER'] }) }),
+      claims: { profile: ['roles'] },
+      // The scope's claims in the ID token too, not only in UserInfo (glewlwyd's "mandatory").
+      conformIdTokenClaims: false,
       issueRefreshToken: () => true,
       // RFC 6749 §6: the refresh response carries no new refresh token.
       rotateRefreshToken: false,
@@ -252,6 +258,23 @@ describe('server with an oidc-provider set up like glewlwyd (no refresh rotation
           }),
         },
       },
+    })
+    // Two glewlwyd behaviours oidc-provider has no setting for, added as its own middleware:
+    // the refresh response carries no refresh token when it is not rotated (RFC 6749 §6
+    // allows it) and no ID token (OIDC Core §12.2 allows it), and HTTP Basic client credentials are refused (glewlwyd does not form-decode
+    // them; here none are accepted: discovery lists no client_secret_basic).
+    provider.use(async (ctx, next) => {
+      if (ctx.path === '/token' && /^basic /i.test(ctx.get('authorization'))) {
+        ctx.status = 401
+        ctx.body = { error: 'invalid_client', error_description: 'use client_secret_post' }
+        return
+      }
+      await next()
+      const body = ctx.body as { refresh_token?: string; id_token?: string } | undefined
+      if (ctx.path === '/token' && ctx.oidc?.params?.grant_type === 'refresh_token' && body) {
+        delete body.refresh_token
+        delete body.id_token
+      }
     })
     idpServer.on('request', provider.callback())
 
@@ -287,7 +310,8 @@ describe('server with an oidc-provider set up like glewlwyd (no refresh rotation
       server.on('request', async (req, res) => {
         if (await latchkey(req, res)) return
         const user = await authenticateNode(auth, req, res)
-        if (user) res.end(JSON.stringify({ sub: user.sub, sid: user.sid ?? null }))
+        if (user)
+          res.end(JSON.stringify({ sub: user.sub, sid: user.sid ?? null, roles: user.roles }))
       })
       backends[name as keyof typeof specs] = { app, idTokens, refreshTokens }
     }
@@ -311,18 +335,24 @@ describe('server with an oidc-provider set up like glewlwyd (no refresh rotation
     return { browser, csrf: () => browser.cookies.get('__Host-csrf_token') ?? '' }
   }
 
+  /** Two refreshes, each reaching the IdP; resolves to the roles seen after each. */
   const refreshTwice = async (app: string, browser: HttpBrowser, csrf: () => string) => {
+    const roles: unknown[] = []
     for (const round of [1, 2]) {
       const refreshed = await call(browser, `${app}/auth/refresh`, { method: 'POST', csrf: csrf() })
       expect(refreshed.status, `refresh ${round}: ${await refreshed.clone().text()}`).toBe(200)
-      expect((await call(browser, `${app}/api/me`)).status).toBe(200)
+      const me = await call(browser, `${app}/api/me`)
+      expect(me.status).toBe(200)
+      roles.push((await me.json()).roles)
     }
+    return roles
   }
 
-  it('cookie mode: client_secret_post from discovery; refreshes twice; after logout the old access and refresh cookies are refused', async () => {
+  it('cookie mode: client_secret_post from discovery; roles from the ID token; refreshes twice; after logout the old access and refresh cookies are refused', async () => {
     const { app } = backends.cookie
     const { browser, csrf } = await signIn(app, 'erin')
-    await refreshTwice(app, browser, csrf)
+    expect((await (await call(browser, `${app}/api/me`)).json()).roles).toEqual(['USER'])
+    expect(await refreshTwice(app, browser, csrf)).toEqual([['USER'], ['USER']])
     const oldAccess = browser.cookieHeader(`${app}/api/me`)
     const oldRefresh = browser.cookieHeader(`${app}/auth/refresh`)
     const token = csrf()
@@ -331,12 +361,13 @@ describe('server with an oidc-provider set up like glewlwyd (no refresh rotation
     await expectReplaysRefused(app, oldAccess, oldRefresh, token)
   })
 
-  it('session mode: binds to the ID token sid; refreshes twice; after logout the old session cookie is refused', async () => {
+  it('session mode: binds to the ID token sid; roles from the ID token, kept when a refresh brings none; refreshes twice; after logout the old session cookie is refused', async () => {
     const { app, idTokens } = backends.session
     const { browser, csrf } = await signIn(app, 'frank')
-    const me = await call(browser, `${app}/api/me`)
-    expect((await me.json()).sid).toBe(decodeJwt(idTokens[0] ?? '').sid)
-    await refreshTwice(app, browser, csrf)
+    const me = await (await call(browser, `${app}/api/me`)).json()
+    expect(me.sid).toBe(decodeJwt(idTokens[0] ?? '').sid)
+    expect(me.roles).toEqual(['USER'])
+    expect(await refreshTwice(app, browser, csrf)).toEqual([['USER'], ['USER']])
     const old = browser.cookieHeader(`${app}/api/me`)
     const token = csrf()
     expect(
