@@ -15,5 +15,11 @@ export {
   Unauthenticated,
 } from './errors.ts'
 export { type AuthContext, createLatchkey, type Latchkey } from './latchkey.ts'
-export type { AccessTokenOptions, CookieNames, LatchkeyOptions } from './options.ts'
+export type {
+  AccessTokenOptions,
+  ClientAuthentication,
+  CookieNames,
+  LatchkeyOptions,
+  RolesOptions,
+} from './options.ts'
 export type { AccessClaims } from './verify.ts'

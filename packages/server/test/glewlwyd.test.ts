@@ -7,6 +7,7 @@ import { authenticateNode, nodeHandler, sendErrorNode } from '../src/adapters/no
 import { createLatchkey, type LatchkeyOptions } from '../src/index.ts'
 import { type Glewlwyd, glewlwydMissing, startGlewlwyd } from './fixtures/glewlwyd.ts'
 import { call } from './fixtures/login.ts'
+import { csrfOf, expectReplaysRefusedAfterLogout, refreshTwice } from './fixtures/replays.ts'
 
 // The backend against an identity provider nobody here wrote: Debian's glewlwyd (C, sqlite),
 // set up by its admin API (fixtures/glewlwyd.ts). What makes it foreign: access tokens with
@@ -125,120 +126,53 @@ describe.skipIf(reason !== undefined)('server with glewlwyd (Debian package, sql
     }
   }
 
-  async function signIn(url: string, clientId: string) {
+  /** A backend for `clientId` and dora signed in to it, with what `/api/me` first says. */
+  async function signedIn(clientId: string, options: Partial<LatchkeyOptions>) {
+    const backendOf = await backend(clientId, options)
     const browser = new HttpBrowser()
-    const done = await glewlwyd.signIn(browser, url, {
+    const done = await glewlwyd.signIn(browser, backendOf.url, {
       username: 'dora',
       password: PASSWORD,
       clientId,
       scope: SCOPE,
     })
-    expect(done.url, glewlwyd.log()).toBe(`${url}/dashboard`)
-    return browser
-  }
-
-  const csrfOf = (browser: HttpBrowser) =>
-    [...browser.cookies].find(([name]) => name.endsWith('csrf_token'))?.[1] ?? ''
-
-  /** The cookies a browser holds now, to replay later as a copy would. */
-  const cookieHeader = (browser: HttpBrowser, url: string) => browser.cookieHeader(url)
-
-  it('cookie mode: signs in, refreshes twice without rotation, logs out; the old access and refresh cookies are refused', async () => {
-    const { url, issued, clientSecret } = await backend('latchkey-cookie', {
-      mode: 'cookie',
-      roles: { from: 'userinfo', claim: 'roles' },
-    })
-    const browser = await signIn(url, 'latchkey-cookie')
-
-    const me = await call(browser, `${url}/api/me`)
+    expect(done.url, glewlwyd.log()).toBe(`${backendOf.url}/dashboard`)
+    const me = await call(browser, `${backendOf.url}/api/me`)
     expect(me.status).toBe(200)
     const user = (await me.json()) as { sub: string; sid?: string; roles: string[] }
+    // Roles glewlwyd gives only in the ID token and UserInfo.
     expect(user.roles).toEqual(['USER', 'AUDITOR'])
+    return { ...backendOf, browser, user }
+  }
 
-    const refreshCookie = [...browser.jar].find(([name]) => name.endsWith('refresh_token'))
-    expect(refreshCookie).toBeDefined()
-    for (const round of [1, 2]) {
-      const refreshed = await call(browser, `${url}/auth/refresh`, {
-        method: 'POST',
-        csrf: csrfOf(browser),
-      })
-      expect(refreshed.status, `refresh ${round}: ${await refreshed.clone().text()}`).toBe(200)
-      const again = await call(browser, `${url}/api/me`)
-      expect(again.status).toBe(200)
-      expect(((await again.json()) as { roles: string[] }).roles).toEqual(['USER', 'AUDITOR'])
-    }
-
-    const oldAccess = cookieHeader(browser, `${url}/api/me`)
-    const oldRefresh = cookieHeader(browser, `${url}/auth/refresh`)
-    const logout = await call(browser, `${url}/auth/logout`, {
-      method: 'POST',
-      csrf: csrfOf(browser),
+  it('cookie mode: signs in, refreshes twice without rotation, logs out; the old access and refresh cookies are refused', async () => {
+    const { url, browser, user, issued, clientSecret } = await signedIn('latchkey-cookie', {
+      mode: 'cookie',
+      roles: { from: 'userinfo' },
     })
-    expect(logout.status).toBe(200)
-    expect(((await logout.json()) as { logoutUrl: string }).logoutUrl).toMatch(/\/end_session\?/)
-
-    // RFC 6750 §3.1: the access token of an ended session is refused, though unexpired.
-    const replayedAccess = await fetch(`${url}/api/me`, { headers: { cookie: oldAccess } })
-    expect(replayedAccess.status).toBe(401)
-    expect(((await replayedAccess.json()) as { error: string }).error).toBe('invalid_token')
-    // RFC 7009 §2.2: logout revoked the refresh token at glewlwyd, which refuses it (an
-    // empty 400); the backend answers "sign in again" and clears the auth cookies.
-    const replayedRefresh = await fetch(`${url}/auth/refresh`, {
-      method: 'POST',
-      headers: { cookie: oldRefresh, origin: url, 'x-csrf-token': csrfOf(browser) },
-    })
-    expect(replayedRefresh.status).toBe(401)
-    expect(((await replayedRefresh.json()) as { error: string }).error).toBe('unauthenticated')
-    expect(replayedRefresh.headers.getSetCookie().join('\n')).toMatch(/refresh_token=;.*Max-Age=0/)
+    expect(await refreshTwice(url, browser)).toEqual([user, user])
+    const logout = await expectReplaysRefusedAfterLogout(url, browser, 'cookie')
+    expect((await logout.json()).logoutUrl).toMatch(/\/end_session\?/)
     await expectRevoked('latchkey-cookie', clientSecret, issued)
   })
 
   it('session mode: signs in, refreshes twice without rotation, logs out; the old session cookie is refused', async () => {
-    const { url, issued, clientSecret } = await backend('latchkey-session', {
+    const { url, browser, user, issued, clientSecret } = await signedIn('latchkey-session', {
       mode: 'session',
-      roles: { from: 'id_token', claim: 'roles' },
+      roles: { from: 'id_token' },
     })
-    const browser = await signIn(url, 'latchkey-session')
-
-    const me = await call(browser, `${url}/api/me`)
-    expect(me.status).toBe(200)
-    const user = (await me.json()) as { sub: string; sid?: string; roles: string[] }
-    expect(user.roles).toEqual(['USER', 'AUDITOR'])
     // The session is bound to the IdP session the ID token names.
     expect(user.sid).toMatch(/^[A-Za-z0-9]{32}$/)
-
-    for (const round of [1, 2]) {
-      const refreshed = await call(browser, `${url}/auth/refresh`, {
-        method: 'POST',
-        csrf: csrfOf(browser),
-      })
-      expect(refreshed.status, `refresh ${round}: ${await refreshed.clone().text()}`).toBe(200)
-      const again = await call(browser, `${url}/api/me`)
-      expect(again.status).toBe(200)
-      // glewlwyd's refresh response has no ID token: the roles it gave are kept.
-      expect(await again.json()).toEqual(user)
-    }
-
-    const oldCookies = cookieHeader(browser, `${url}/api/me`)
-    const csrf = csrfOf(browser)
-    const logout = await call(browser, `${url}/auth/logout`, { method: 'POST', csrf })
-    expect(logout.status).toBe(200)
-
-    const replayedMe = await fetch(`${url}/api/me`, { headers: { cookie: oldCookies } })
-    expect(replayedMe.status).toBe(401)
-    const replayedRefresh = await fetch(`${url}/auth/refresh`, {
-      method: 'POST',
-      headers: { cookie: oldCookies, origin: url, 'x-csrf-token': csrf },
-    })
-    expect(replayedRefresh.status).toBe(401)
-    expect(((await replayedRefresh.json()) as { error: string }).error).toBe('unauthenticated')
+    // glewlwyd's refresh response has no ID token: its sid and roles are kept.
+    expect(await refreshTwice(url, browser)).toEqual([user, user])
+    await expectReplaysRefusedAfterLogout(url, browser, 'session')
     await expectRevoked('latchkey-session', clientSecret, issued)
   })
 
   it('a refresh glewlwyd refuses (its empty-body 400 for a token revoked there) ends the session: 401 unauthenticated, cookies cleared', async () => {
-    const { url, issued, clientSecret } = await backend('latchkey-refused', { mode: 'cookie' })
-    const browser = await signIn(url, 'latchkey-refused')
-    expect((await call(browser, `${url}/api/me`)).status).toBe(200)
+    const { url, browser, issued, clientSecret } = await signedIn('latchkey-refused', {
+      roles: { from: 'userinfo' },
+    })
     // Revoked at the IdP, not through this backend (an administrator, the user's profile page).
     for (const token of issued) {
       const revoked = await asClient('revoke', 'latchkey-refused', clientSecret, { token })

@@ -8,6 +8,7 @@ import { HttpBrowser } from '../../../test/support/http_browser.ts'
 import { authenticateNode, nodeHandler } from '../src/adapters/node.ts'
 import { createLatchkey, type LatchkeyOptions } from '../src/index.ts'
 import { call } from './fixtures/login.ts'
+import { csrfOf, expectReplaysRefusedAfterLogout, refreshTwice } from './fixtures/replays.ts'
 import { SECRET } from './fixtures/stack.ts'
 
 // "Works with any standard OIDC provider found by discovery": a plain oidc-provider — not
@@ -43,25 +44,6 @@ async function submitForm(
       ...fields,
     }),
   })
-}
-
-/**
- * After logout, copies of the old cookies are refused: the access cookie because its session
- * ended (RFC 6750 §3.1 `invalid_token`, though unexpired), the refresh cookie because logout
- * revoked it at the IdP (RFC 7009 §2.2), which refuses it (RFC 6749 §5.2 `invalid_grant`): the
- * backend answers "sign in again" and clears the auth cookies.
- */
-async function expectReplaysRefused(app: string, access: string, refresh: string, csrf: string) {
-  const replayedAccess = await fetch(`${app}/api/me`, { headers: { cookie: access } })
-  expect(replayedAccess.status).toBe(401)
-  expect((await replayedAccess.json()).error).toBe('invalid_token')
-  const replayedRefresh = await fetch(`${app}/auth/refresh`, {
-    method: 'POST',
-    headers: { cookie: refresh, origin: app, 'x-csrf-token': csrf },
-  })
-  expect(replayedRefresh.status).toBe(401)
-  expect((await replayedRefresh.json()).error).toBe('unauthenticated')
-  expect(replayedRefresh.headers.getSetCookie().join('\n')).toMatch(/refresh_token=;.*Max-Age=0/)
 }
 
 describe('server with another OIDC provider (plain oidc-provider, RS256, Keycloak-style roles)', () => {
@@ -143,17 +125,9 @@ describe('server with another OIDC provider (plain oidc-provider, RS256, Keycloa
     const me = await call(browser, `${app}/api/me`)
     expect(await me.json()).toEqual({ sub: 'carol', roles: ['USER', 'AUDITOR'] })
 
-    const csrf = browser.cookies.get('__Host-csrf_token') ?? ''
-    const refreshed = await call(browser, `${app}/auth/refresh`, { method: 'POST', csrf })
-    expect(refreshed.status, await refreshed.clone().text()).toBe(200)
-    expect((await call(browser, `${app}/api/me`)).status).toBe(200)
-
-    const oldAccess = browser.cookieHeader(`${app}/api/me`)
-    const oldRefresh = browser.cookieHeader(`${app}/auth/refresh`)
-    const logout = await call(browser, `${app}/auth/logout`, { method: 'POST', csrf })
-    expect(logout.status).toBe(200)
+    await refreshTwice(app, browser)
+    const logout = await expectReplaysRefusedAfterLogout(app, browser, 'cookie')
     expect((await logout.json()).logoutUrl).toMatch(/\/session\/end\?/)
-    await expectReplaysRefused(app, oldAccess, oldRefresh, csrf)
   })
 
   it('refuses an HMAC or `none` algorithm in the allow-list at start-up', () => {
@@ -168,6 +142,41 @@ describe('server with another OIDC provider (plain oidc-provider, RS256, Keycloa
       expect(() => createLatchkey({ ...base, accessToken: { algorithms } })).toThrow(
         /asymmetric JWS algorithms only/,
       )
+  })
+
+  it('refuses client authentication, refresh and roles options that cannot work, at start-up', async () => {
+    const base = {
+      issuer: 'http://127.0.0.1:1',
+      clientId: 'x',
+      redirectUri: 'http://127.0.0.1:2/auth/callback',
+      secrets: ['another-idp-secret-0123456789abcdef0123456789'],
+    }
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true })
+    const key = { ...(await exportJWK(privateKey)), alg: 'ES256' }
+    const refused: [Partial<LatchkeyOptions>, RegExp][] = [
+      [{}, /clientSecret is required/],
+      [{ clientAuthentication: 'client_secret_post' }, /clientSecret is required/],
+      [{ clientAuthentication: 'private_key_jwt' }, /private_key_jwt needs clientPrivateKey/],
+      [
+        {
+          clientAuthentication: 'private_key_jwt',
+          clientPrivateKey: { ...(await exportJWK(publicKey)), alg: 'ES256' },
+        },
+        /private_key_jwt needs clientPrivateKey/,
+      ],
+      [
+        { clientSecret: 'y', clientAuthentication: 'tls_client_auth' as never },
+        /clientAuthentication must be/,
+      ],
+      [{ clientSecret: 'y', refreshGraceSeconds: 0 }, /refreshGraceSeconds must be a positive/],
+      [{ clientSecret: 'y', roles: { from: 'header' as never } }, /roles.from must be/],
+    ]
+    for (const [options, message] of refused)
+      expect(() => createLatchkey({ ...base, ...options } as LatchkeyOptions)).toThrow(message)
+    // A key instead of a secret is enough for private_key_jwt.
+    expect(() =>
+      createLatchkey({ ...base, clientAuthentication: 'private_key_jwt', clientPrivateKey: key }),
+    ).not.toThrow()
   })
 })
 
@@ -332,54 +341,29 @@ describe('server with an oidc-provider set up like glewlwyd (no refresh rotation
     const access = browser.cookies.get('__Host-access_token')
     // What makes the case: the access token names no IdP session.
     if (access) expect(decodeJwt(access).sid).toBeUndefined()
-    return { browser, csrf: () => browser.cookies.get('__Host-csrf_token') ?? '' }
-  }
-
-  /** Two refreshes, each reaching the IdP; resolves to the roles seen after each. */
-  const refreshTwice = async (app: string, browser: HttpBrowser, csrf: () => string) => {
-    const roles: unknown[] = []
-    for (const round of [1, 2]) {
-      const refreshed = await call(browser, `${app}/auth/refresh`, { method: 'POST', csrf: csrf() })
-      expect(refreshed.status, `refresh ${round}: ${await refreshed.clone().text()}`).toBe(200)
-      const me = await call(browser, `${app}/api/me`)
-      expect(me.status).toBe(200)
-      roles.push((await me.json()).roles)
+    const me = await call(browser, `${app}/api/me`)
+    expect(me.status).toBe(200)
+    return {
+      browser,
+      user: (await me.json()) as { sub: string; sid: string | null; roles: string[] },
     }
-    return roles
   }
 
   it('cookie mode: client_secret_post from discovery; roles from the ID token; refreshes twice; after logout the old access and refresh cookies are refused', async () => {
     const { app } = backends.cookie
-    const { browser, csrf } = await signIn(app, 'erin')
-    expect((await (await call(browser, `${app}/api/me`)).json()).roles).toEqual(['USER'])
-    expect(await refreshTwice(app, browser, csrf)).toEqual([['USER'], ['USER']])
-    const oldAccess = browser.cookieHeader(`${app}/api/me`)
-    const oldRefresh = browser.cookieHeader(`${app}/auth/refresh`)
-    const token = csrf()
-    const logout = await call(browser, `${app}/auth/logout`, { method: 'POST', csrf: token })
-    expect(logout.status).toBe(200)
-    await expectReplaysRefused(app, oldAccess, oldRefresh, token)
+    const { browser, user } = await signIn(app, 'erin')
+    expect(user.roles).toEqual(['USER'])
+    expect(await refreshTwice(app, browser)).toEqual([user, user])
+    await expectReplaysRefusedAfterLogout(app, browser, 'cookie')
   })
 
   it('session mode: binds to the ID token sid; roles from the ID token, kept when a refresh brings none; refreshes twice; after logout the old session cookie is refused', async () => {
     const { app, idTokens } = backends.session
-    const { browser, csrf } = await signIn(app, 'frank')
-    const me = await (await call(browser, `${app}/api/me`)).json()
-    expect(me.sid).toBe(decodeJwt(idTokens[0] ?? '').sid)
-    expect(me.roles).toEqual(['USER'])
-    expect(await refreshTwice(app, browser, csrf)).toEqual([['USER'], ['USER']])
-    const old = browser.cookieHeader(`${app}/api/me`)
-    const token = csrf()
-    expect(
-      (await call(browser, `${app}/auth/logout`, { method: 'POST', csrf: token })).status,
-    ).toBe(200)
-    expect((await fetch(`${app}/api/me`, { headers: { cookie: old } })).status).toBe(401)
-    const replayedRefresh = await fetch(`${app}/auth/refresh`, {
-      method: 'POST',
-      headers: { cookie: old, origin: app, 'x-csrf-token': token },
-    })
-    expect(replayedRefresh.status).toBe(401)
-    expect((await replayedRefresh.json()).error).toBe('unauthenticated')
+    const { browser, user } = await signIn(app, 'frank')
+    expect(user.sid).toBe(decodeJwt(idTokens[0] ?? '').sid)
+    expect(user.roles).toEqual(['USER'])
+    expect(await refreshTwice(app, browser)).toEqual([user, user])
+    await expectReplaysRefusedAfterLogout(app, browser, 'session')
   })
 
   it('cookie mode: a back-channel logout for the ID token sid stops access tokens that carry none', async () => {
@@ -411,13 +395,13 @@ describe('server with an oidc-provider set up like glewlwyd (no refresh rotation
 
   it('private_key_jwt: signs in and refreshes with a key instead of a secret', async () => {
     const { app } = backends.keyed
-    const { browser, csrf } = await signIn(app, 'hugo')
-    await refreshTwice(app, browser, csrf)
+    const { browser, user } = await signIn(app, 'hugo')
+    expect(await refreshTwice(app, browser)).toEqual([user, user])
   })
 
   it('session mode: a refresh the IdP refuses (invalid_grant) ends the session: 401 unauthenticated, cookies cleared', async () => {
     const { app, refreshTokens } = backends.refused
-    const { browser, csrf } = await signIn(app, 'iris')
+    const { browser } = await signIn(app, 'iris')
     const old = browser.cookieHeader(`${app}/api/me`)
     for (const token of refreshTokens) {
       const revoked = await fetch(`${issuer}/token/revocation`, {
@@ -430,7 +414,10 @@ describe('server with an oidc-provider set up like glewlwyd (no refresh rotation
       })
       expect(revoked.status).toBe(200)
     }
-    const refreshed = await call(browser, `${app}/auth/refresh`, { method: 'POST', csrf: csrf() })
+    const refreshed = await call(browser, `${app}/auth/refresh`, {
+      method: 'POST',
+      csrf: csrfOf(browser),
+    })
     // RFC 6749 §5.2: the grant is refused; the browser must sign in again, not retry.
     expect(refreshed.status).toBe(401)
     expect((await refreshed.json()).error).toBe('unauthenticated')
