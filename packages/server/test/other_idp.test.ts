@@ -268,10 +268,12 @@ describe('server with an oidc-provider set up like glewlwyd (no refresh rotation
         },
       },
     })
-    // Two glewlwyd behaviours oidc-provider has no setting for, added as its own middleware:
-    // the refresh response carries no refresh token when it is not rotated (RFC 6749 §6
-    // allows it) and no ID token (OIDC Core §12.2 allows it), and HTTP Basic client credentials are refused (glewlwyd does not form-decode
-    // them; here none are accepted: discovery lists no client_secret_basic).
+    // glewlwyd's behaviours oidc-provider has no setting for, added as its own middleware:
+    // - HTTP Basic client credentials are refused (glewlwyd does not form-decode them; here
+    //   none are accepted: discovery lists no client_secret_basic);
+    // - a refresh response carries no refresh token when it is not rotated (RFC 6749 §6
+    //   allows it) and no ID token (OIDC Core §12.2 allows it);
+    // - a refused refresh is an empty-body 400, not an RFC 6749 §5.2 error object.
     provider.use(async (ctx, next) => {
       if (ctx.path === '/token' && /^basic /i.test(ctx.get('authorization'))) {
         ctx.status = 401
@@ -279,8 +281,12 @@ describe('server with an oidc-provider set up like glewlwyd (no refresh rotation
         return
       }
       await next()
+      if (ctx.path !== '/token' || ctx.oidc?.params?.grant_type !== 'refresh_token') return
       const body = ctx.body as { refresh_token?: string; id_token?: string } | undefined
-      if (ctx.path === '/token' && ctx.oidc?.params?.grant_type === 'refresh_token' && body) {
+      if (ctx.status === 400) {
+        ctx.body = ''
+        ctx.remove('content-type')
+      } else if (body) {
         delete body.refresh_token
         delete body.id_token
       }
@@ -399,7 +405,7 @@ describe('server with an oidc-provider set up like glewlwyd (no refresh rotation
     expect(await refreshTwice(app, browser)).toEqual([user, user])
   })
 
-  it('session mode: a refresh the IdP refuses (invalid_grant) ends the session: 401 unauthenticated, cookies cleared', async () => {
+  it('session mode: a refresh the IdP refuses (an empty-body 400) ends the session: 401 unauthenticated, cookies cleared', async () => {
     const { app, refreshTokens } = backends.refused
     const { browser } = await signIn(app, 'iris')
     const old = browser.cookieHeader(`${app}/api/me`)
