@@ -1,7 +1,11 @@
 import { decodeJwt, importJWK } from 'jose'
 import * as oidc from 'openid-client'
 import { IdpUnavailable, InvalidRequest, Unauthenticated } from './errors.ts'
-import type { ClientAuthentication, ResolvedOptions } from './options.ts'
+import {
+  CLIENT_AUTHENTICATIONS,
+  type ClientAuthentication,
+  type ResolvedOptions,
+} from './options.ts'
 
 export interface TokenSet {
   accessToken: string
@@ -50,9 +54,7 @@ function clientAuthentication(o: ResolvedOptions): oidc.ClientAuth {
   const choose = (supported: string[] | undefined) => {
     if (o.clientAuthentication) return methods[o.clientAuthentication]
     const offered = supported ?? ['client_secret_basic']
-    const method = (Object.keys(methods) as ClientAuthentication[]).find(
-      (m) => methods[m] && offered.includes(m),
-    )
+    const method = CLIENT_AUTHENTICATIONS.find((m) => methods[m] && offered.includes(m))
     return method ? methods[method] : methods.client_secret_basic
   }
   return async (as, client, body, headers) => {

@@ -18,6 +18,8 @@ export interface AccessTokenOptions {
   typ?: string | false
 }
 
+const ROLE_SOURCES = ['access_token', 'id_token', 'userinfo'] as const
+
 /** Where the user's roles are: the defaults fit Latchkey's IdP (a `roles` claim in the access token). */
 export interface RolesOptions {
   /**
@@ -28,7 +30,7 @@ export interface RolesOptions {
    * cookie mode (one store read per new token per instance).
    * @default 'access_token'
    */
-  from?: 'access_token' | 'id_token' | 'userinfo'
+  from?: (typeof ROLE_SOURCES)[number]
   /**
    * The claim holding them: its exact name (`roles`, `https://example.com/roles`), or a
    * function of the claims for nested ones (Keycloak's `realm_access.roles`).
@@ -37,8 +39,15 @@ export interface RolesOptions {
   claim?: string | ((claims: Record<string, unknown>) => unknown)
 }
 
+/** In the order they are preferred when the IdP offers several. */
+export const CLIENT_AUTHENTICATIONS = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+] as const
+
 /** How this backend authenticates to the IdP's token, revocation and introspection endpoints. */
-export type ClientAuthentication = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
+export type ClientAuthentication = (typeof CLIENT_AUTHENTICATIONS)[number]
 
 /** RFC 8725 §3.1 and §2.1: signature algorithms with public keys only. */
 const ASYMMETRIC = /^(?:ES(?:256|384|512)|RS(?:256|384|512)|PS(?:256|384|512)|EdDSA|Ed25519)$/
@@ -170,18 +179,15 @@ export function resolveOptions(options: LatchkeyOptions): ResolvedOptions {
   }
   if (
     options.clientAuthentication !== undefined &&
-    !['client_secret_basic', 'client_secret_post', 'private_key_jwt'].includes(
-      options.clientAuthentication,
-    )
+    !CLIENT_AUTHENTICATIONS.includes(options.clientAuthentication)
   )
-    fail('clientAuthentication must be client_secret_basic, client_secret_post or private_key_jwt')
+    fail(`clientAuthentication must be one of ${CLIENT_AUTHENTICATIONS.join(', ')}`)
   if (keyed && (typeof options.clientPrivateKey?.d !== 'string' || !options.clientPrivateKey.alg))
     fail('private_key_jwt needs clientPrivateKey: a private JWK with its alg')
   const refreshGraceSeconds = options.refreshGraceSeconds ?? 10
   if (!(refreshGraceSeconds > 0)) fail('refreshGraceSeconds must be a positive number')
   const from = options.roles?.from ?? 'access_token'
-  if (!['access_token', 'id_token', 'userinfo'].includes(from))
-    fail('roles.from must be access_token, id_token or userinfo')
+  if (!ROLE_SOURCES.includes(from)) fail(`roles.from must be one of ${ROLE_SOURCES.join(', ')}`)
   const claim = options.roles?.claim ?? 'roles'
   if (
     !Array.isArray(options.secrets) ||
