@@ -77,8 +77,9 @@ describe.skipIf(reason !== undefined)('server with glewlwyd (Debian package, sql
       clientSecret,
       redirectUri: `${url}/auth/callback`,
       secrets: ['glewlwyd-backend-secret-0123456789abcdef'],
-      // glewlwyd puts the granted scope string in `aud`, and reads client credentials from
-      // the form body only when they are not form-encoded in Basic.
+      // glewlwyd puts the granted scope string in `aud`, and does not form-decode client
+      // credentials sent in HTTP Basic (RFC 6749 §2.3.1): with a `-` in the id, only
+      // client_secret_post works.
       audience: SCOPE,
       clientAuthentication: 'client_secret_post',
       // Every refresh reaches glewlwyd (no shared result to answer the next one), so what
