@@ -14,10 +14,10 @@ export {
   type IdentityProviderOptions,
 } from './identity_provider.ts'
 export type { KeyInfo, Keys } from './keys.ts'
-export type { SessionInfo, Sessions } from './sessions.ts'
 export {
   ListenError,
   type ServedIdentityProvider,
   type ServeOptions,
   serveIdentityProvider,
 } from './server.ts'
+export type { SessionInfo, Sessions } from './sessions.ts'

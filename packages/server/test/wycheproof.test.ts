@@ -15,9 +15,7 @@ interface JwsGroup {
 }
 
 const load = <T>(name: string): { numberOfTests: number; testGroups: T[] } =>
-  JSON.parse(
-    readFileSync(join(import.meta.dirname, 'vectors/wycheproof', name), 'utf8'),
-  )
+  JSON.parse(readFileSync(join(import.meta.dirname, 'vectors/wycheproof', name), 'utf8'))
 
 /** What a verifier may ever see of a key: its public members. */
 const publicPart = ({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, k: _k, ...rest }: JWK) => rest
