@@ -41,6 +41,9 @@ export async function revokeGrantRecords(store: Store, grantId: string): Promise
   await store.delete('oidc:Grant', grantId)
 }
 
+/** The longest key `@latchkey/store` takes. */
+const MAX_STORE_KEY = 512
+
 /**
  * The oidc-provider adapter on a Latchkey `Store`: protocol records (sessions, interactions,
  * codes, tokens, grants) in the ephemeral store with their own expiry. Clients are not
@@ -78,6 +81,9 @@ export function storeAdapter(
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
+      // The id comes from a request (a client_id, a code, a token): one no store key can be
+      // names no record — rather than failing the store's argument check, a 500.
+      if (id.length === 0 || id.length > MAX_STORE_KEY) return undefined
       if (this.name === 'Client') return findClient(id)
       return store.get<AdapterPayload>(this.ns, id)
     }
