@@ -156,6 +156,8 @@ describe('the demo stack under a stream of malformed requests', () => {
       [ORIGINS.admin, 'GET // HTTP/1.1', '', 200],
       [ORIGINS.idp, 'GET http://idp.localhost:-1/x HTTP/1.1', '', 400],
       [ORIGINS.api, 'GET /api/sessions/%zz HTTP/1.1', '', 400],
+      // A client_id longer than a store key: the IdP answered 500 (found by a long run).
+      [ORIGINS.idp, `GET /auth?client_id=${'a'.repeat(600)}&response_type=code HTTP/1.1`, '', 400],
       // 64 KiB and more on a route that does not read the body: held for five minutes.
       ...[
         [ORIGINS.api, '/api/me'],
@@ -178,7 +180,9 @@ describe('the demo stack under a stream of malformed requests', () => {
         deadlineMs: DEADLINE_MS,
       })
       expect(answer.answered && answer.status, `${origin} ${line}`).toBe(status)
-      if (status >= 400) expect(answer.text).toMatch(/\r\n\r\n\{"error":"\w+","message":/)
+      // The backends answer the contract's JSON errors (the IdP shows people an HTML page).
+      if (status >= 400 && origin !== ORIGINS.idp)
+        expect(answer.text).toMatch(/\r\n\r\n\{"error":"\w+","message":/)
     }
     expect(running(demo.stackPid), demo.output()).toBe(true)
   })

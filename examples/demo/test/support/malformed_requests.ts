@@ -80,6 +80,7 @@ const ODD_VALUES = [
   '%zz',
   '\u0000',
   '',
+  'a'.repeat(600), // longer than any store key
 ]
 const ODD_SEGMENTS = [
   '%zz',
