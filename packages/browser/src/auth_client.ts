@@ -60,7 +60,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const maxRetries = options.maxRetries ?? 1
   const channelName = options.channelName ?? `latchkey:${baseUrl}`
   const navigate = options.navigate ?? ((url: string) => location.assign(url))
-  const csrf = csrfTokenSource(options.csrfCookieName ?? '__Host-csrf_token')
+  const csrf = csrfTokenSource(options.csrfCookieName)
   const listeners = new Set<(event: AuthEvent, state: AuthState) => void>()
   let state: AuthState = { status: 'loading', user: null, expiresAt: null }
   const channel =

@@ -26,7 +26,12 @@ export interface AuthClientOptions {
   baseUrl: string
   /** @default globalThis.fetch */
   fetch?: typeof fetch
-  /** Read when the backend is on this origin (a BFF); otherwise the token from /auth/me is used. @default '__Host-csrf_token' */
+  /**
+   * Read when the backend is on this origin (a BFF); otherwise the token from /auth/me is used.
+   * By default, the name `@latchkey/server` gives it: `csrf_token` behind the prefix its
+   * attributes allow (`__Host-`, or `__Secure-` with `cookies.domain`, or none without `secure`).
+   * @default ['__Host-csrf_token', '__Secure-csrf_token', 'csrf_token']
+   */
   csrfCookieName?: string
   /** Retries of one request after a refresh. @default 1 */
   maxRetries?: number

@@ -1,5 +1,5 @@
 import axios from 'axios'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { withLatchkey } from '../src/axios.ts'
 import { createAuthClient } from '../src/index.ts'
 
@@ -108,6 +108,25 @@ describe('createAuthClient', () => {
     for (const post of posts)
       expect(post).toMatchObject({ method: 'POST', body: '{"name":"x"}', credentials: 'include' })
     expect(posts[1]?.csrf).toMatch(/^csrf-/)
+  })
+
+  it.each([
+    ['__Host-csrf_token', 'the default attributes'],
+    ['__Secure-csrf_token', 'cookies.domain set'],
+    ['csrf_token', 'secure off'],
+  ])('reads the CSRF cookie by the name the server gives it (%s, %s)', async (name) => {
+    const backend = scriptedBackend()
+    // A same-origin page (a BFF) that has not called /auth/me: only the cookie has the token.
+    // A look-alike for a parent domain comes first in document.cookie and must not win.
+    const planted = name === 'csrf_token' ? '' : 'csrf_token=planted; '
+    vi.stubGlobal('document', { cookie: `${planted}${name}=from-cookie; other=1` })
+    try {
+      const auth = createAuthClient({ baseUrl: API, fetch: backend.fetch })
+      await auth.fetch(`${API}/api/items`, { method: 'POST', body: '{}' })
+      expect(backend.calls[0]).toMatchObject({ method: 'POST', csrf: 'from-cookie' })
+    } finally {
+      vi.unstubAllGlobals()
+    }
   })
 
   it('refreshes only for token_expired: another 401 is final and ends the session', async () => {
