@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { memoryStore } from '@latchkey/store'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../../../test/support/chromium.ts'
-import { rawRequest } from '../../server/test/fixtures/raw_http.ts'
+import { rawRequest } from '../../../test/support/raw_http.ts'
 import { createIdentityProvider } from '../src/index.ts'
 import {
   Browser,

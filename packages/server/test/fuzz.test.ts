@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { rawRequest } from '../../../test/support/raw_http.ts'
 import { signIn } from './fixtures/login.ts'
-import { rawRequest } from './fixtures/raw_http.ts'
 import {
   ADAPTERS,
   APP_ORIGIN,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RawResponse, rawRequest } from './fixtures/raw_http.ts'
+import { type RawResponse, rawRequest } from '../../../test/support/raw_http.ts'
 import {
   ADAPTERS,
   startBackend,
