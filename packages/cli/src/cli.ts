@@ -2,6 +2,7 @@ import { userInfo } from 'node:os'
 import { parseArgs } from 'node:util'
 import { AccountError, createAdmin } from '@latchkey/idp'
 import { StoreUnavailableError } from '@latchkey/store'
+import { audit } from './audit/command.ts'
 import { COMMANDS, type Io, UsageError } from './commands.ts'
 import { serve } from './serve.ts'
 import { describeStoreFailure, openStoresFromEnv, StoreSetupError } from './stores_from_env.ts'
@@ -24,6 +25,8 @@ export function help(): string {
   lines.push(
     `  ${'serve'.padEnd(18)} run the identity provider as a server (latchkey serve --help)`,
     `  ${''.padEnd(18)} --issuer URL [--port N] [--host H] [--config FILE]`,
+    `  ${'audit'.padEnd(18)} check a running deployment against the checklist (latchkey audit --help)`,
+    `  ${''.padEnd(18)} <app-url> [--idp URL] [--login USER:PASS] [--json] [--html FILE]`,
     '',
     'Storage: DATABASE_URL (PostgreSQL), REDIS_URL (Redis), else node:sqlite in LATCHKEY_DATA_DIR (./.latchkey),',
     'the same stores the running identity provider uses.',
@@ -42,6 +45,7 @@ export async function main(argv: string[], io: Io, env = process.env): Promise<n
     return group ? 0 : 2
   }
   if (group === 'serve') return serve(argv.slice(1), io, env)
+  if (group === 'audit') return audit(argv.slice(1), io, env)
   const command = COMMANDS[group]?.[action ?? '']
   if (!command) {
     io.err(`latchkey: unknown command "${[group, action].filter(Boolean).join(' ')}"\n\n${help()}`)
