@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import { createLatchkey, type LatchkeyOptions } from '@latchkey/server'
-import { jsonErrors, latchkeyExpress, requireAuth, requireRole } from '@latchkey/server/express'
+import { jsonErrors, latchkey, requireAuth } from '@latchkey/server/express'
 import express from 'express'
 import { runExample } from './config.ts'
 
@@ -9,7 +9,7 @@ export async function start(options: LatchkeyOptions, port: number) {
   const auth = createLatchkey(options)
   const app = express()
   app.disable('x-powered-by')
-  app.use(latchkeyExpress(auth))
+  app.use(latchkey(auth))
   app.use(express.json())
   app.get('/api/me', requireAuth(auth), (req, res) => {
     res.json({ sub: req.auth?.sub, roles: req.auth?.roles, framework: 'express' })
@@ -18,7 +18,7 @@ export async function start(options: LatchkeyOptions, port: number) {
   app.post('/api/notes', requireAuth(auth), (req, res) => {
     res.status(201).json({ saved: req.body, by: req.auth?.sub })
   })
-  app.get('/api/admin', requireRole(auth, 'ADMIN'), (_req, res) => {
+  app.get('/api/admin', requireAuth(auth, { role: 'ADMIN' }), (_req, res) => {
     res.json({ admin: true })
   })
   // Last: unknown routes, then the app's own errors (express.json()'s 400 for a malformed

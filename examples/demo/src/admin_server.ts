@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { IdentityProvider } from '@latchkey/idp'
 import type { Latchkey } from '@latchkey/server'
-import { latchkeyFastify, requireAuthFastify } from '@latchkey/server/fastify'
+import { latchkey, requireAuth } from '@latchkey/server/fastify'
 import Fastify from 'fastify'
 import { BODY_LIMIT } from './guarded_server.ts'
 import { frameworkError } from './json_errors.ts'
@@ -18,8 +18,8 @@ export async function adminApp(
   onError: (error: Error) => void,
 ): Promise<(req: IncomingMessage, res: ServerResponse) => void> {
   const app = Fastify({ bodyLimit: BODY_LIMIT })
-  await app.register(latchkeyFastify, { auth })
-  app.get('/api/users', { preHandler: requireAuthFastify(auth, 'ADMIN') }, async () => ({
+  await app.register(latchkey, { auth })
+  app.get('/api/users', { preHandler: requireAuth(auth, { role: 'ADMIN' }) }, async () => ({
     users: (await idp.accounts.list()).map(
       ({ username, name, email, roles, disabled, totpEnrolled }) => ({
         username,

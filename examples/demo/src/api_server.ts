@@ -1,5 +1,5 @@
 import type { Latchkey } from '@latchkey/server'
-import { latchkeyExpress, requireAuth } from '@latchkey/server/express'
+import { latchkey, requireAuth } from '@latchkey/server/express'
 import express from 'express'
 import { frameworkError, sendError } from './json_errors.ts'
 import { ORIGINS } from './origins.ts'
@@ -12,7 +12,7 @@ import { ORIGINS } from './origins.ts'
 export function apiApp(auth: Latchkey, onError: (error: Error) => void): express.Express {
   const app = express()
   app.disable('x-powered-by')
-  app.use(latchkeyExpress(auth))
+  app.use(latchkey(auth))
   app.get('/api/me', requireAuth(auth), (req, res) => {
     const user = req.auth
     res.json({

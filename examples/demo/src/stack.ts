@@ -83,7 +83,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         postLogoutRedirectUri: `${appUrl}/`,
         store: stores.ephemeral,
         secrets: demo.backendSecrets,
-        cors: { origins: cors },
+        trustedOrigins: cors,
         cookies: { accessMaxAge: accessTokenTtl },
       })
     // The app's backend answers on api.localhost:4001, cross-origin, with CORS for its

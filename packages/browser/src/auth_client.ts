@@ -1,8 +1,7 @@
+import { CSRF_HEADER, isUnsafeMethod, REFRESH_ON } from '@latchkey/protocol'
 import { csrfTokenSource } from './csrf_token.ts'
 import { refreshGate } from './refresh_gate.ts'
 import type { AuthClientOptions, AuthEvent, AuthState, User } from './types.ts'
-
-const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 type TabMessage =
   | { type: 'signed-out' }
@@ -97,8 +96,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const send = (url: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers)
     const token = csrf.get()
-    if (UNSAFE.has((init.method ?? 'GET').toUpperCase()) && token)
-      headers.set('X-CSRF-Token', token)
+    if (isUnsafeMethod(init.method ?? 'GET') && token) headers.set(CSRF_HEADER, token)
     return fetchImpl(url, { ...init, headers, credentials: 'include' })
   }
   const errorOf = async (response: Response): Promise<string | undefined> =>
@@ -137,7 +135,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     for (let retries = 0; retries < maxRetries; retries++) {
       const error = await errorOf(response)
       // Only `token_expired` means "refresh": anything else is final (CONTRACT.md).
-      if (error !== 'token_expired') {
+      if (error !== REFRESH_ON) {
         if (error) lostSession()
         return response
       }

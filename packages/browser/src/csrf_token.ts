@@ -1,10 +1,10 @@
+import { cookieNameCandidates } from '@latchkey/protocol'
+
 /**
- * The names `@latchkey/server` gives its CSRF cookie: the base name `csrf_token` behind the
- * strongest prefix its attributes allow (RFC 6265bis §4.1.3) — `__Host-` by default,
- * `__Secure-` with `cookies.domain`, none without `secure`. The strongest is tried first, so a
- * look-alike cookie planted for a parent domain never wins over the backend's own.
+ * The names `@latchkey/server` may give its CSRF cookie (`__Host-` by default, `__Secure-`
+ * with `cookies.domain`, none without `secure`), strongest first.
  */
-const SERVER_CSRF_COOKIE_NAMES = ['__Host-csrf_token', '__Secure-csrf_token', 'csrf_token']
+const SERVER_CSRF_COOKIE_NAMES = cookieNameCandidates('csrf')
 
 /**
  * Where the CSRF token comes from: the backend's cookie when the page can read it (same

@@ -4,6 +4,7 @@ import { AccountError, type Admin } from '@latchkey/idp'
 /** A usage mistake: printed with the help line, exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError'
+  readonly code = 'usage'
 }
 
 export interface Io {
@@ -223,7 +224,7 @@ export const COMMANDS: Record<string, Record<string, Command>> = {
       options: { id: { type: 'string', help: 'client id' } },
       async run(admin, values, io) {
         if (!(await admin.clients.remove(one(values, 'id'))))
-          throw new AccountError(`no client "${values.id}"`)
+          throw new AccountError('not_found', `no client "${values.id}"`)
         await admin.record('admin.client_removed', { clientId: values.id })
         io.out(`removed client ${values.id}`)
       },

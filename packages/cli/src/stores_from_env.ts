@@ -4,6 +4,7 @@ import { probeStores, type Stores, StoreUnavailableError, storesFromEnv } from '
 /** A store the environment names cannot be used; the message is the one line to print. */
 export class StoreSetupError extends Error {
   override name = 'StoreSetupError'
+  readonly code = 'store_setup'
 }
 
 const SERVICES: Record<string, { name: string; variable: string; port: string }> = {

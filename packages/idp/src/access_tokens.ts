@@ -1,6 +1,6 @@
 import type { Store } from '@latchkey/store'
 import { type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose'
-import { fileUnderGrant } from './provider/adapter.ts'
+import { fileUnderGrant, recordsOf } from './provider/adapter.ts'
 
 export interface AccessTokenClaims extends JWTPayload {
   sub: string
@@ -36,7 +36,7 @@ export function accessTokens(store: Store, issuer: string, jwks: JWTVerifyGetKey
       if (!token.grantId) throw new Error('an access token without a grant cannot be revoked')
       const ttl = { ttl: token.expiration }
       await fileUnderGrant(store, token.grantId, ISSUED, token.jti, ttl)
-      await store.set(`oidc:${ISSUED}`, token.jti, { clientId: token.clientId }, ttl)
+      await store.set(recordsOf(ISSUED), token.jti, { clientId: token.clientId }, ttl)
     },
 
     /**
@@ -57,13 +57,13 @@ export function accessTokens(store: Store, issuer: string, jwks: JWTVerifyGetKey
         return undefined
       }
       if (claims.aud !== claims.client_id) return undefined
-      const record = await store.get<{ clientId?: string }>(`oidc:${ISSUED}`, claims.jti)
+      const record = await store.get<{ clientId?: string }>(recordsOf(ISSUED), claims.jti)
       return record?.clientId === claims.client_id ? claims : undefined
     },
 
     /** Revokes one access token (RFC 7009 §2.1); its grant and refresh token live on. */
     async revoke(jti: string): Promise<void> {
-      await store.delete(`oidc:${ISSUED}`, jti)
+      await store.delete(recordsOf(ISSUED), jti)
     },
   }
 }

@@ -101,7 +101,10 @@ export function createClients(durable: Store) {
     async add(input: NewClient): Promise<ClientRecord> {
       const parsed = schema.safeParse(input)
       if (!parsed.success)
-        throw new AccountError(parsed.error.issues.map((i) => i.message).join('; '))
+        throw new AccountError(
+          'invalid_input',
+          parsed.error.issues.map((i) => i.message).join('; '),
+        )
       const { secret, ...rest } = parsed.data
       const client: ClientRecord = {
         ...rest,
@@ -109,7 +112,7 @@ export function createClients(durable: Store) {
         createdAt: new Date().toISOString(),
       }
       if (!(await durable.add(NS, client.id, client))) {
-        throw new AccountError(`a client "${client.id}" already exists`)
+        throw new AccountError('already_exists', `a client "${client.id}" already exists`)
       }
       return client
     },

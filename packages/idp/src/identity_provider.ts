@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Store } from '@latchkey/store'
+import { type Store, StoreUnavailableError } from '@latchkey/store'
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose'
 import type Provider from 'oidc-provider'
 import type { Logger } from 'pino'
@@ -78,11 +78,6 @@ export interface IdentityProvider {
   disableAccount(username: string): Promise<void>
   /** Stops listening to the stores (the caller closes the stores and the HTTP server). */
   close(): Promise<void>
-  /**
-   * The current oidc-provider instance. A key rotation builds a new one: listeners added to
-   * this one do not carry over.
-   */
-  readonly provider: Provider
 }
 
 const DEFAULTS = {
@@ -209,6 +204,45 @@ export async function createIdentityProvider(
   const handleAccount = accountApi(guard, clients, sessions, audit)
   const handleUserinfo = userinfoEndpoint(guard, accounts, clients)
 
+  const serveStylesheet = async (_req: IncomingMessage, res: ServerResponse, path: string) => {
+    if (path !== '/assets/latchkey.css') return false
+    res.removeHeader('pragma')
+    res.writeHead(200, {
+      'content-type': 'text/css; charset=utf-8',
+      'cache-control': 'public, max-age=3600',
+    })
+    res.end(STYLESHEET)
+    return true
+  }
+  // The IdP's own routes, each saying how it answers — so its errors are answered the same
+  // way: screens as a page, APIs as JSON. Everything else is oidc-provider's, which answers
+  // its own errors (RFC 6749 §5.2).
+  const routes: { answers: 'html' | 'json'; handle: typeof handleAccount }[] = [
+    { answers: 'html', handle: serveStylesheet },
+    { answers: 'html', handle: handleInteraction },
+    { answers: 'json', handle: handleAccount },
+    { answers: 'json', handle: handleUserinfo },
+  ]
+  /** The one place an error on the IdP's own routes becomes a response. */
+  const sendError = (res: ServerResponse, error: Error, answers: 'html' | 'json') => {
+    if (error instanceof BodyTooLargeError) return sendTooLarge(res, maxBodyBytes)
+    // A store outage is temporary: 503 with Retry-After (RFC 9110 §15.6.4); anything else is a
+    // bug, answered without detail.
+    const unavailable = error instanceof StoreUnavailableError
+    const status = unavailable ? 503 : 500
+    const headers: Record<string, string> = unavailable ? { 'retry-after': '5' } : {}
+    if (answers === 'json') {
+      const code = unavailable ? 'store_unavailable' : 'server_error'
+      return sendJson(res, status, { error: code, message: 'try again later' }, headers)
+    }
+    const page = messagePage(
+      settings.brandName,
+      'Something went wrong',
+      'Please try again in a moment.',
+    )
+    sendHtml(res, status, page, headers)
+  }
+
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     setSecurityHeaders(res, forwarded.isHttps(req))
     // RFC 9112 §3.2: a Host header with an invalid value is answered 400; nothing reads it
@@ -217,43 +251,23 @@ export async function createIdentityProvider(
     if (malformed) return sendJson(res, 400, { error: 'invalid_request', message: malformed })
     if (declaredTooLarge(req, maxBodyBytes)) return sendTooLarge(res, maxBodyBytes)
     const path = (req.url ?? '/').split('?')[0] ?? '/'
+    let answering = routes[0]
     const ours = async () => {
-      if (path === '/assets/latchkey.css') {
-        res.removeHeader('pragma')
-        res.writeHead(200, {
-          'content-type': 'text/css; charset=utf-8',
-          'cache-control': 'public, max-age=3600',
-        })
-        res.end(STYLESHEET)
-        return true
+      for (const route of routes) {
+        answering = route
+        if (await route.handle(req, res, path)) return true
       }
-      return (
-        (await handleInteraction(req, res, path)) ||
-        (await handleAccount(req, res, path)) ||
-        (await handleUserinfo(req, res, path))
-      )
+      return false
     }
     ours()
       .then((handled) => {
         if (!handled) callback(req, res)
       })
-      .catch((error: Error & { code?: string }) => {
-        if (error instanceof BodyTooLargeError && !res.headersSent)
-          return sendTooLarge(res, maxBodyBytes)
-        const unavailable = error.code === 'ERR_STORE_UNAVAILABLE'
-        logger?.error({ err: { name: error.name, message: error.message } }, 'request failed')
+      .catch((error: Error) => {
+        if (!(error instanceof BodyTooLargeError))
+          logger?.error({ err: { name: error.name, message: error.message } }, 'request failed')
         if (res.headersSent) return res.end()
-        if (path.startsWith('/account/') || path === '/me') {
-          return sendJson(res, unavailable ? 503 : 500, {
-            error: unavailable ? 'store_unavailable' : 'server_error',
-            message: 'try again later',
-          })
-        }
-        sendHtml(
-          res,
-          unavailable ? 503 : 500,
-          messagePage(settings.brandName, 'Something went wrong', 'Please try again in a moment.'),
-        )
+        sendError(res, error, answering?.answers ?? 'html')
       })
   }
 
@@ -271,9 +285,6 @@ export async function createIdentityProvider(
       },
     },
     sessions,
-    get provider() {
-      return provider
-    },
     async disableAccount(username) {
       const account = await accounts.setDisabled(username, true)
       await onDisabled(account.id)

@@ -5,8 +5,8 @@ export type {
   NewAccount,
   TotpEnrolment,
 } from './accounts/accounts.ts'
-export { AccountError } from './accounts/accounts.ts'
-export { ACCOUNT_DISABLED, type Admin, createAdmin } from './admin.ts'
+export { AccountError, type AccountErrorCode } from './accounts/accounts.ts'
+export { type Admin, createAdmin } from './admin.ts'
 export type { ClientRecord, Clients, NewClient } from './clients.ts'
 export {
   createIdentityProvider,

@@ -1,7 +1,13 @@
 import type { Store } from '@latchkey/store'
 import type { Audit } from './audit.ts'
 import type { BackchannelDelivery } from './backchannel_delivery.ts'
-import { revokeGrantRecords, sessionsOf } from './provider/adapter.ts'
+import {
+  grantsOf,
+  recordsOf,
+  revokeGrantRecords,
+  SESSION_BY_UID,
+  sessionsOf,
+} from './provider/adapter.ts'
 
 interface SessionPayload {
   jti: string
@@ -30,15 +36,15 @@ const iso = (epoch?: number) => new Date((epoch ?? 0) * 1000).toISOString()
  * (OIDC Back-Channel Logout 1.0 §2.5) — for "sign out that device" and for `disable`.
  */
 export function createSessions(ephemeral: Store, audit: Audit, backchannel: BackchannelDelivery) {
-  const load = async (id: string) => ephemeral.get<SessionPayload>('oidc:Session', id)
+  const load = async (id: string) => ephemeral.get<SessionPayload>(recordsOf('Session'), id)
 
   const revokeGrant = (grantId: string) => revokeGrantRecords(ephemeral, grantId)
 
   const end = async (id: string, session: SessionPayload) => {
     const accountId = session.accountId ?? ''
     await Promise.all([
-      ephemeral.delete('oidc:Session', id),
-      ephemeral.delete('oidc:session-uid', session.uid),
+      ephemeral.delete(recordsOf('Session'), id),
+      ephemeral.delete(SESSION_BY_UID, session.uid),
       ephemeral.delete(sessionsOf(accountId), id),
     ])
     for (const [clientId, { sid, grantId }] of Object.entries(session.authorizations ?? {})) {
@@ -88,7 +94,7 @@ export function createSessions(ephemeral: Store, audit: Audit, backchannel: Back
     async endAll(accountId: string): Promise<number> {
       const sessions = await ofAccount(accountId)
       for (const { id, session } of sessions) await end(id, session)
-      const grants = await ephemeral.list(`oidc:grants-of:${accountId}`)
+      const grants = await ephemeral.list(grantsOf(accountId))
       for (const { key } of grants) await revokeGrant(key)
       return sessions.length
     },

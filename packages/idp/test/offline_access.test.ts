@@ -1,6 +1,7 @@
 import { decodeJwt } from 'jose'
 import * as oidc from 'openid-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { recordsOf } from '../src/provider/adapter.ts'
 import {
   Browser,
   login,
@@ -45,7 +46,7 @@ describe.each(STORE_KINDS)('identity provider on %s: offline_access and refresh'
       accountId: string
       clientId: string
       openid?: { scope?: string }
-    }>('oidc:Grant')
+    }>(recordsOf('Grant'))
     return grants.find((g) => g.value.accountId === sub && g.value.clientId === client_id)?.value
   }
 

@@ -48,14 +48,3 @@ export function serializeCookie(name: string, value: string, a: CookieAttributes
   if (a.httpOnly) parts.push('HttpOnly')
   return parts.join('; ')
 }
-
-/**
- * The prefix a cookie can carry (RFC 6265bis §4.1.3): `__Host-` needs Secure, Path=/ and no
- * Domain — it can't be set or overwritten by a sibling subdomain; `__Secure-` needs Secure.
- */
-export function prefixFor(
-  a: Pick<CookieAttributes, 'secure' | 'path' | 'domain'>,
-): '' | '__Host-' | '__Secure-' {
-  if (!a.secure) return ''
-  return a.path === '/' && !a.domain ? '__Host-' : '__Secure-'
-}

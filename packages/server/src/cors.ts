@@ -1,4 +1,4 @@
-import { CSRF_HEADER } from './csrf.ts'
+import { CSRF_HEADER } from '@latchkey/protocol'
 
 /**
  * CORS for the frontends on other origins (Fetch standard §3.2): an exact allow-list, with

@@ -1,10 +1,6 @@
+import { CSRF_HEADER } from '@latchkey/protocol'
 import { CsrfFailed } from './errors.ts'
 import { hmac, safeEqual } from './lib/crypto.ts'
-
-export const CSRF_HEADER = 'x-csrf-token'
-const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
-
-export const isUnsafe = (method: string) => UNSAFE.has(method.toUpperCase())
 
 /**
  * CSRF defence in two layers (OWASP CSRF Prevention Cheat Sheet):

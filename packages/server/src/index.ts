@@ -1,8 +1,8 @@
+export { ERROR_CODES, type ErrorBody, type ErrorCode } from '@latchkey/protocol'
 export type { CookieAttributes } from './cookies.ts'
 export {
   AuthError,
   CsrfFailed,
-  errorResponse,
   Forbidden,
   IdpUnavailable,
   InvalidRequest,
@@ -14,7 +14,12 @@ export {
   TokenExpired,
   Unauthenticated,
 } from './errors.ts'
-export { type AuthContext, createLatchkey, type Latchkey } from './latchkey.ts'
+export {
+  type AuthContext,
+  type AuthorizeOptions,
+  createLatchkey,
+  type Latchkey,
+} from './latchkey.ts'
 export type {
   AccessTokenOptions,
   ClientAuthentication,

@@ -1,7 +1,7 @@
+import { isUnsafeMethod } from '@latchkey/protocol'
 import { type AuthContext, authenticator } from './authenticate.ts'
 import { type Context, sharedParts } from './context.ts'
 import { cors } from './cors.ts'
-import { isUnsafe } from './csrf.ts'
 import { backchannelLogout } from './endpoints/backchannel_logout_endpoint.ts'
 import { callback } from './endpoints/callback.ts'
 import { login } from './endpoints/login.ts'
@@ -17,6 +17,12 @@ import { sessionMode } from './strategies/session_mode.ts'
 
 export type { AuthContext }
 
+/** What a guarded route requires beyond a valid sign-in. */
+export interface AuthorizeOptions {
+  /** A role the user must have (from the access token, ID token or UserInfo: `roles`). */
+  role?: string
+}
+
 export interface Latchkey {
   /**
    * Answers the `/auth/*` endpoints and CORS preflights, and refuses what no route should see
@@ -26,21 +32,24 @@ export interface Latchkey {
   handle(request: Request): Promise<Response | undefined>
   /** The caller's identity, or a coded `AuthError` (401 unauthenticated/token_expired/invalid_token, 503). */
   authenticate(request: Request): Promise<AuthContext>
-  /** CORS headers for the app's own responses to cross-origin frontends. */
-  decorate(request: Request, headers: Headers): void
   /** Refuses unsafe requests without a valid CSRF token (for the app's own POST/PUT/PATCH/DELETE routes). */
   checkCsrf(request: Request, auth: AuthContext): Promise<void>
   /**
    * What a guarded route needs, in one call: `authenticate`, then `checkCsrf`, then the role.
    * Throws the coded `AuthError` (401, 403 `csrf_failed`, 403 `forbidden`, 503) on failure.
    */
-  authorize(request: Request, role?: string): Promise<AuthContext>
-  readonly options: {
-    mode: 'cookie' | 'session'
-    cookieNames: CookieNames
-    /** This backend's own origin (from `redirectUri`): the URL of a request without `Host`. */
-    origin: string
-  }
+  authorize(request: Request, options?: AuthorizeOptions): Promise<AuthContext>
+  /**
+   * Adds the CORS headers this request earns (an allowed frontend's origin, with credentials)
+   * to the app's own response headers; nothing for a request from anywhere else.
+   */
+  applyCors(request: Request, headers: Headers): void
+  /** `cookie` or `session`, as configured. */
+  readonly mode: 'cookie' | 'session'
+  /** The cookies' names, prefixes included (they follow from `cookies.secure` and `.domain`). */
+  readonly cookieNames: Readonly<CookieNames>
+  /** This backend's own origin (from `redirectUri`): the URL of a request without `Host`. */
+  readonly origin: string
 }
 
 /**
@@ -113,7 +122,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
   }
 
   const checkCsrf = async (request: Request, auth: AuthContext) => {
-    if (!isUnsafe(request.method)) return
+    if (!isUnsafeMethod(request.method)) return
     guard.checkOrigin(request)
     guard.checkToken(request, cookies.of(request).get(o.names.csrf), bindingOf(auth))
   }
@@ -121,14 +130,16 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
   return {
     handle,
     authenticate,
-    decorate: corsPolicy.decorate,
     checkCsrf,
-    async authorize(request, role) {
+    async authorize(request, { role } = {}) {
       const user = await authenticate(request)
       await checkCsrf(request, user)
       if (role && !user.roles.includes(role)) throw new Forbidden(`requires role ${role}`)
       return user
     },
-    options: { mode: o.mode, cookieNames: o.names, origin: o.ownOrigin },
+    applyCors: corsPolicy.decorate,
+    mode: o.mode,
+    cookieNames: Object.freeze({ ...o.names }),
+    origin: o.ownOrigin,
   }
 }

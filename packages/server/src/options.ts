@@ -1,6 +1,7 @@
+import { COOKIE_BASE_NAMES, type CookieKind, cookiePrefix } from '@latchkey/protocol'
 import { memoryStore, type Store } from '@latchkey/store'
 import type { JWK } from 'jose'
-import { type CookieAttributes, prefixFor } from './cookies.ts'
+import type { CookieAttributes } from './cookies.ts'
 
 /** How access tokens are checked; the defaults fit Latchkey's IdP, the options other IdPs. */
 export interface AccessTokenOptions {
@@ -86,17 +87,30 @@ export interface LatchkeyOptions {
   store?: Store
   /** Keys for CSRF tokens and sealing tokens at rest: the first signs, all verify. At least 32 chars each. */
   secrets: string[]
-  cors?: { origins: string[] }
+  /**
+   * The frontends on other origins that call this backend with the user's cookies (an SPA at
+   * `https://app.example.com` calling `https://api.example.com`). Each one is granted CORS
+   * with credentials, and trusted by the CSRF origin check — the two rules always agree, so
+   * they share one list. This backend's own origin is always trusted and needs no entry.
+   * @default []
+   */
+  trustedOrigins?: string[]
+  /**
+   * How long a sign-in lasts, seconds: the lifetime of everything that makes up the session
+   * at this backend — the refresh-token cookie, the CSRF cookie, the session cookie and the
+   * stored session (session mode). The IdP's own refresh-token lifetime still bounds it.
+   * @default 604800 (7 days)
+   */
+  sessionMaxAge?: number
   cookies?: {
     /** Share the cookies with subdomains; drops the `__Host-` prefix (RFC 6265bis §4.1.3.2). */
     domain?: string
     /** Only for plain-http development on hosts browsers don't treat as secure. @default true */
     secure?: boolean
+    /** The access and CSRF cookies' `SameSite`; the refresh cookie is always `Strict`. @default 'Lax' */
     sameSite?: 'Strict' | 'Lax' | 'None'
-    /** @default 900 */
+    /** The access-token cookie's lifetime, seconds (never longer than the token's own). @default 900 */
     accessMaxAge?: number
-    /** @default 604800 */
-    refreshMaxAge?: number
   }
   /** How long concurrent refreshes of one refresh token share its result, seconds. @default 10 */
   refreshGraceSeconds?: number
@@ -128,18 +142,14 @@ export interface LatchkeyOptions {
   roles?: RolesOptions
 }
 
-export interface CookieNames {
-  access: string
-  refresh: string
-  csrf: string
-  session: string
-  transaction: string
-}
+/** Each cookie's full name, prefix included. */
+export type CookieNames = Record<CookieKind, string>
 
 export type ResolvedOptions = Required<
   Omit<
     LatchkeyOptions,
-    | 'cors'
+    | 'trustedOrigins'
+    | 'sessionMaxAge'
     | 'cookies'
     | 'fetch'
     | 'accessToken'
@@ -210,7 +220,9 @@ export function resolveOptions(options: LatchkeyOptions): ResolvedOptions {
   // RFC 6265bis §4.1.2.7: browsers drop SameSite=None cookies that are not Secure.
   if (sameSite === 'None' && !secure) fail('cookies.sameSite "None" requires Secure cookies')
   const accessMaxAge = c.accessMaxAge ?? 900
-  const refreshMaxAge = c.refreshMaxAge ?? 604_800
+  const sessionMaxAge = options.sessionMaxAge ?? 604_800
+  if (!Number.isSafeInteger(sessionMaxAge) || sessionMaxAge <= 0)
+    fail('sessionMaxAge must be a positive whole number of seconds')
   const base = { secure, domain: c.domain }
   const attributes = {
     access: { ...base, httpOnly: true, sameSite, path: '/', maxAge: accessMaxAge },
@@ -220,11 +232,11 @@ export function resolveOptions(options: LatchkeyOptions): ResolvedOptions {
       httpOnly: true,
       sameSite: 'Strict' as const,
       path: '/auth/refresh',
-      maxAge: refreshMaxAge,
+      maxAge: sessionMaxAge,
     },
     // Readable by the frontend's JavaScript: it echoes it in the X-CSRF-Token header.
-    csrf: { ...base, httpOnly: false, sameSite, path: '/', maxAge: refreshMaxAge },
-    session: { ...base, httpOnly: true, sameSite, path: '/', maxAge: refreshMaxAge },
+    csrf: { ...base, httpOnly: false, sameSite, path: '/', maxAge: sessionMaxAge },
+    session: { ...base, httpOnly: true, sameSite, path: '/', maxAge: sessionMaxAge },
     transaction: {
       ...base,
       httpOnly: true,
@@ -233,8 +245,7 @@ export function resolveOptions(options: LatchkeyOptions): ResolvedOptions {
       maxAge: 600,
     },
   }
-  const name = (kind: keyof typeof attributes, baseName: string) =>
-    `${prefixFor(attributes[kind])}${baseName}`
+  const name = (kind: CookieKind) => `${cookiePrefix(attributes[kind])}${COOKIE_BASE_NAMES[kind]}`
   return {
     issuer: options.issuer,
     clientId: options.clientId,
@@ -266,15 +277,15 @@ export function resolveOptions(options: LatchkeyOptions): ResolvedOptions {
         return Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : []
       },
     },
-    origins: new Set((options.cors?.origins ?? []).map((o) => new URL(o).origin)),
+    origins: new Set((options.trustedOrigins ?? []).map((o) => new URL(o).origin)),
     ownOrigin: redirect.origin,
     attributes,
     names: {
-      access: name('access', 'access_token'),
-      refresh: name('refresh', 'refresh_token'),
-      csrf: name('csrf', 'csrf_token'),
-      session: name('session', 'session'),
-      transaction: name('transaction', 'latchkey_tx'),
+      access: name('access'),
+      refresh: name('refresh'),
+      csrf: name('csrf'),
+      session: name('session'),
+      transaction: name('transaction'),
     },
   }
 }

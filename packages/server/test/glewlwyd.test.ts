@@ -3,7 +3,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HttpBrowser } from '../../../test/support/http_browser.ts'
-import { authenticateNode, nodeHandler, sendErrorNode } from '../src/adapters/node.ts'
+import { jsonErrors, latchkey, requireAuth } from '../src/adapters/node.ts'
 import { createLatchkey, type LatchkeyOptions } from '../src/index.ts'
 import { type Glewlwyd, glewlwydMissing, startGlewlwyd } from './fixtures/glewlwyd.ts'
 import { call } from './fixtures/login.ts'
@@ -88,16 +88,16 @@ describe.skipIf(reason !== undefined)('server with glewlwyd (Debian package, sql
       fetch: seeing,
       ...options,
     })
-    const latchkey = nodeHandler(auth)
+    const handleAuth = latchkey(auth)
     server.on('request', async (req, res) => {
       try {
-        if (await latchkey(req, res)) return
-        const user = await authenticateNode(auth, req, res)
+        if (await handleAuth(req, res)) return
+        const user = await requireAuth(auth)(req, res)
         if (!user) return
         res.setHeader('content-type', 'application/json')
         res.end(JSON.stringify({ sub: user.sub, sid: user.sid, roles: user.roles }))
       } catch (error) {
-        await sendErrorNode(res, error)
+        await jsonErrors(error, res)
       }
     })
     return { url, issued, clientSecret }

@@ -5,7 +5,7 @@ import { decodeJwt, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
 import Provider from 'oidc-provider'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HttpBrowser } from '../../../test/support/http_browser.ts'
-import { authenticateNode, nodeHandler } from '../src/adapters/node.ts'
+import { latchkey, requireAuth } from '../src/adapters/node.ts'
 import { createLatchkey, type LatchkeyOptions } from '../src/index.ts'
 import { call } from './fixtures/login.ts'
 import { csrfOf, expectReplaysRefusedAfterLogout, refreshTwice } from './fixtures/replays.ts'
@@ -101,10 +101,10 @@ describe('server with another OIDC provider (plain oidc-provider, RS256, Keycloa
       accessToken: { algorithms: ['RS256'] },
       roles: { claim: (claims) => (claims.realm_access as { roles?: unknown } | undefined)?.roles },
     })
-    const latchkey = nodeHandler(auth)
+    const handleAuth = latchkey(auth)
     appServer.on('request', async (req, res) => {
-      if (await latchkey(req, res)) return
-      const user = await authenticateNode(auth, req, res)
+      if (await handleAuth(req, res)) return
+      const user = await requireAuth(auth)(req, res)
       if (user) res.end(JSON.stringify({ sub: user.sub, roles: user.roles }))
     })
   })
@@ -321,10 +321,10 @@ describe('server with an oidc-provider set up like glewlwyd (no refresh rotation
         fetch: seeing,
         ...specs[name as keyof typeof specs],
       } as LatchkeyOptions)
-      const latchkey = nodeHandler(auth)
+      const handleAuth = latchkey(auth)
       server.on('request', async (req, res) => {
-        if (await latchkey(req, res)) return
-        const user = await authenticateNode(auth, req, res)
+        if (await handleAuth(req, res)) return
+        const user = await requireAuth(auth)(req, res)
         if (user)
           res.end(JSON.stringify({ sub: user.sub, sid: user.sid ?? null, roles: user.roles }))
       })

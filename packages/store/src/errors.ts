@@ -3,7 +3,7 @@
  * `503 store_unavailable`: a dead Redis must never become a 500 or a half-written state.
  */
 export class StoreUnavailableError extends Error {
-  static code = 'ERR_STORE_UNAVAILABLE'
+  static code = 'store_unavailable'
   code = StoreUnavailableError.code
   override name = 'StoreUnavailableError'
   /** The backend that failed: `postgres`, `redis`, `sqlite`. */

@@ -22,7 +22,7 @@ it('fails fast with StoreUnavailableError when Redis is unreachable', async () =
   const started = Date.now()
   await expect(store.get('session', 'x')).rejects.toBeInstanceOf(StoreUnavailableError)
   await expect(store.set('session', 'x', 1)).rejects.toMatchObject({
-    code: 'ERR_STORE_UNAVAILABLE',
+    code: 'store_unavailable',
   })
   expect(Date.now() - started).toBeLessThan(5000)
   await store.close()

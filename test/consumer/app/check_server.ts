@@ -5,14 +5,17 @@ import { type Io, main } from '@latchkey/cli'
 import { createIdentityProvider, type IdentityProvider } from '@latchkey/idp'
 import {
   type AuthContext,
+  AuthError,
   createLatchkey,
+  ERROR_CODES,
   type LatchkeyOptions,
   Unauthenticated,
 } from '@latchkey/server'
-import { latchkeyExpress, requireAuth } from '@latchkey/server/express'
-import { latchkeyFastify, requireAuthFastify } from '@latchkey/server/fastify'
-import { type LatchkeyEnv, latchkeyHono, requireAuthHono } from '@latchkey/server/hono'
-import { authenticateNode, nodeHandler } from '@latchkey/server/node'
+// Every adapter exports the same names: a consumer imports the one of its framework.
+import * as forExpress from '@latchkey/server/express'
+import * as forFastify from '@latchkey/server/fastify'
+import * as forHono from '@latchkey/server/hono'
+import * as forNode from '@latchkey/server/node'
 import { memoryStore, openStores, type Store } from '@latchkey/store'
 import express from 'express'
 import Fastify from 'fastify'
@@ -32,8 +35,9 @@ const auth = createLatchkey(options)
 createLatchkey({ ...options, secrets: undefined })
 
 const app = express()
-app.use(latchkeyExpress(auth))
-app.get('/api/me', requireAuth(auth, 'USER'), (req, res) => {
+app.use(forExpress.latchkey(auth))
+app.use(forExpress.jsonErrors)
+app.get('/api/me', forExpress.requireAuth(auth, { role: 'USER' }), (req, res) => {
   const user: AuthContext | undefined = req.auth
   // @ts-expect-error: sub is a string
   const wrong: number | undefined = req.auth?.sub
@@ -41,20 +45,29 @@ app.get('/api/me', requireAuth(auth, 'USER'), (req, res) => {
 })
 
 const fastify = Fastify()
-await fastify.register(latchkeyFastify, { auth })
-fastify.get('/api/me', { preHandler: requireAuthFastify(auth) }, async (request) => ({
+await fastify.register(forFastify.latchkey, { auth })
+fastify.setErrorHandler(forFastify.jsonErrors)
+fastify.get('/api/me', { preHandler: forFastify.requireAuth(auth) }, async (request) => ({
   roles: request.auth?.roles satisfies string[] | undefined,
 }))
 
-const hono = new Hono<LatchkeyEnv>()
-hono.use(latchkeyHono(auth))
-hono.get('/api/me', requireAuthHono(auth), (c) => c.json({ sub: c.get('auth').sub }))
+const hono = new Hono<forHono.LatchkeyEnv>()
+hono.use(forHono.latchkey(auth))
+hono.onError(forHono.jsonErrors)
+hono.get('/api/me', forHono.requireAuth(auth), (c) => c.json({ sub: c.get('auth').sub }))
+// @ts-expect-error: a role is given as { role }
+forHono.requireAuth(auth, 'ADMIN')
 
-const latchkey = nodeHandler(auth)
+const handleAuth = forNode.latchkey(auth)
+const signedIn = forNode.requireAuth(auth)
 createServer(async (req, res) => {
-  if (await latchkey(req, res)) return
-  const user = await authenticateNode(auth, req, res)
-  if (user) res.end(JSON.stringify({ sub: user.sub }))
+  try {
+    if (await handleAuth(req, res)) return
+    const user = await signedIn(req, res)
+    if (user) res.end(JSON.stringify({ sub: user.sub }))
+  } catch (error) {
+    await forNode.jsonErrors(error, res)
+  }
 })
 
 const stores = openStores({ dataDir: './.latchkey' })
@@ -65,4 +78,5 @@ await idp.accounts.add({ username: 'bob' })
 
 const io: Io = { out: console.log, err: console.error, stdin: async () => '' }
 const code: number = await main(['users', 'list'], io)
-export const checked = [code, new Unauthenticated() instanceof Error]
+const refused: Response = AuthError.from(new Unauthenticated()).toResponse()
+export const checked = [code, refused.status satisfies number, ERROR_CODES.token_expired]

@@ -1,5 +1,5 @@
 import { createLatchkey } from '@latchkey/server'
-import { latchkeyExpress, requireAuth } from '@latchkey/server/express'
+import { latchkey, requireAuth } from '@latchkey/server/express'
 import express from 'express'
 import { listenWithSettings } from './settings.js'
 
@@ -8,7 +8,7 @@ import { listenWithSettings } from './settings.js'
 const { server, options, ready } = await listenWithSettings()
 const auth = createLatchkey(options)
 const app = express()
-app.use(latchkeyExpress(auth))
+app.use(latchkey(auth))
 app.get('/api/me', requireAuth(auth), (req, res) => {
   res.json({ sub: req.auth.sub, roles: req.auth.roles, via: 'express' })
 })

@@ -71,11 +71,21 @@ const publicView = ({
 
 export type AccountView = ReturnType<typeof publicView>
 
-/** Raised for caller mistakes the CLI and admin code should show as they are. */
+/** What an account or client change can fail on; each code is a stable promise to callers. */
+export type AccountErrorCode = 'not_found' | 'already_exists' | 'invalid_input' | 'weak_password'
+
+/**
+ * Raised for caller mistakes the CLI and admin code show as they are: the message is meant for
+ * the person who made the change, the `code` for code that reacts to it.
+ */
 export class AccountError extends Error {
-  static code = 'ERR_ACCOUNT'
-  code = AccountError.code
   override name = 'AccountError'
+  readonly code: AccountErrorCode
+
+  constructor(code: AccountErrorCode, message: string) {
+    super(message)
+    this.code = code
+  }
 }
 
 /**
@@ -92,7 +102,7 @@ export function createAccounts(durable: Store, ephemeral: Store, issuerName: str
   const save = (account: StoredAccount) => durable.set(NS, account.id, account)
   const mustFind = async (username: string) => {
     const account = await byUsername(username)
-    if (!account) throw new AccountError(`no user named "${username}"`)
+    if (!account) throw new AccountError('not_found', `no user named "${username}"`)
     return account
   }
 
@@ -100,16 +110,19 @@ export function createAccounts(durable: Store, ephemeral: Store, issuerName: str
     async add(input: NewAccount): Promise<AccountView> {
       const parsed = newAccountSchema.safeParse(input)
       if (!parsed.success)
-        throw new AccountError(parsed.error.issues.map((i) => i.message).join('; '))
+        throw new AccountError(
+          'invalid_input',
+          parsed.error.issues.map((i) => i.message).join('; '),
+        )
       const { username, password, email, name, roles = [], mfaRequired = false } = parsed.data
       try {
         checkPasswordPolicy(password)
       } catch (error) {
-        throw new AccountError((error as Error).message)
+        throw new AccountError('weak_password', (error as Error).message)
       }
       const id = randomUUID()
       if (!(await durable.add(BY_NAME, username.toLowerCase(), id))) {
-        throw new AccountError(`a user named "${username}" already exists`)
+        throw new AccountError('already_exists', `a user named "${username}" already exists`)
       }
       const account: StoredAccount = {
         id,

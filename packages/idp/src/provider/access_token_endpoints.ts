@@ -1,3 +1,4 @@
+import { StoreUnavailableError } from '@latchkey/store'
 import type { KoaContextWithOIDC } from 'oidc-provider'
 import type { AccessTokens } from '../access_tokens.ts'
 
@@ -33,7 +34,7 @@ export function accessTokenEndpoints(tokens: AccessTokens) {
     try {
       claims = await tokens.verify(token)
     } catch (error) {
-      if ((error as { code?: string }).code !== 'ERR_STORE_UNAVAILABLE') throw error
+      if (!(error instanceof StoreUnavailableError)) throw error
       // build.ts turns this into 503 temporarily_unavailable with Retry-After.
       ctx.state.storeUnavailable = true
       return

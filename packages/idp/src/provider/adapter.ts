@@ -11,8 +11,17 @@ const GRANTABLE = new Set([
   'BackchannelAuthenticationRequest',
 ])
 
+/**
+ * The adapter's namespaces in the store, named here only: the other modules that read
+ * oidc-provider's records (sessions, access-token bookkeeping) ask for them by these.
+ */
+export const recordsOf = (model: string) => `oidc:${model}`
 /** Where each account's live IdP sessions are indexed, for the account API and `disable`. */
 export const sessionsOf = (accountId: string) => `oidc:sessions-of:${accountId}`
+/** Where each account's grants are indexed, for ending them all. */
+export const grantsOf = (accountId: string) => `oidc:grants-of:${accountId}`
+/** A session's id by its `uid`, the key oidc-provider looks sessions up by. */
+export const SESSION_BY_UID = 'oidc:session-uid'
 
 /**
  * Files a record (`oidc:<name>` / `id`) under its grant, so that revoking the grant removes it
@@ -33,12 +42,12 @@ export async function revokeGrantRecords(store: Store, grantId: string): Promise
     members.map(({ key }) => {
       const split = key.indexOf(':')
       return Promise.all([
-        store.delete(`oidc:${key.slice(0, split)}`, key.slice(split + 1)),
+        store.delete(recordsOf(key.slice(0, split)), key.slice(split + 1)),
         store.delete(`oidc:grant:${grantId}`, key),
       ])
     }),
   )
-  await store.delete('oidc:Grant', grantId)
+  await store.delete(recordsOf('Grant'), grantId)
 }
 
 /** The longest key `@latchkey/store` takes. */
@@ -59,7 +68,7 @@ export function storeAdapter(
 
     constructor(name: string) {
       this.name = name
-      this.ns = `oidc:${name}`
+      this.ns = recordsOf(name)
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
@@ -69,10 +78,10 @@ export function storeAdapter(
       }
       // Grants outlive sessions (refresh tokens do): disabling an account must find them too.
       if (this.name === 'Grant' && payload.accountId) {
-        await store.set(`oidc:grants-of:${payload.accountId}`, id, 1, ttl)
+        await store.set(grantsOf(payload.accountId), id, 1, ttl)
       }
       if (this.name === 'Session') {
-        if (payload.uid) await store.set('oidc:session-uid', payload.uid, id, ttl)
+        if (payload.uid) await store.set(SESSION_BY_UID, payload.uid, id, ttl)
         if (payload.accountId) {
           await store.set(sessionsOf(payload.accountId), id, 1, ttl)
         }
@@ -89,7 +98,7 @@ export function storeAdapter(
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      const id = await store.get<string>('oidc:session-uid', uid)
+      const id = await store.get<string>(SESSION_BY_UID, uid)
       return id === undefined ? undefined : this.find(id)
     }
 

@@ -1,4 +1,4 @@
-import type { Store } from '@latchkey/store'
+import { type Store, StoreUnavailableError } from '@latchkey/store'
 import Provider, { type Configuration } from 'oidc-provider'
 import type { Logger } from 'pino'
 import type { AccessTokens } from '../access_tokens.ts'
@@ -10,7 +10,7 @@ import type { SigningKey } from '../keys.ts'
 import { pinToIssuer } from '../lib/host.ts'
 import { PUBLIC_CACHE } from '../lib/security_headers.ts'
 import { accessTokenEndpoints } from './access_token_endpoints.ts'
-import { revokeGrantRecords } from './adapter.ts'
+import { recordsOf, revokeGrantRecords } from './adapter.ts'
 import { type ProtocolSettings, providerConfiguration } from './configuration.ts'
 import { refuseDpop } from './refuse_dpop.ts'
 
@@ -71,8 +71,7 @@ export function buildProvider(parts: ProviderParts): Provider {
   // not oidc-provider's generic 500; OAuth JSON errors become `temporarily_unavailable`
   // (RFC 6749 §4.1.2.1).
   provider.on('server_error', (ctx, error) => {
-    if ((error as { code?: string }).code === 'ERR_STORE_UNAVAILABLE')
-      ctx.state.storeUnavailable = true
+    if (error instanceof StoreUnavailableError) ctx.state.storeUnavailable = true
   })
   provider.use(async (ctx, next) => {
     await next()
@@ -90,7 +89,7 @@ export function buildProvider(parts: ProviderParts): Provider {
     const ending = ctx.method === 'POST' && ctx.path === '/session/end/confirm'
     const before = ending ? await provider.Session.get(ctx) : undefined
     await next()
-    if (before?.accountId && !(await ephemeral.get('oidc:Session', before.jti))) {
+    if (before?.accountId && !(await ephemeral.get(recordsOf('Session'), before.jti))) {
       for (const { grantId } of Object.values(before.authorizations ?? {})) {
         if (grantId) await revokeGrantRecords(ephemeral, grantId)
       }
@@ -104,6 +103,10 @@ export function buildProvider(parts: ProviderParts): Provider {
         { ttl: settings.sessionAbsoluteTtl },
       )
     }
+  })
+  provider.on('grant.success', (ctx) => {
+    if (ctx.oidc.params?.grant_type === 'refresh_token')
+      audit('refresh_token.rotated', { clientId: ctx.oidc.client?.clientId })
   })
   provider.on('grant.error', (_ctx, error: Error & { error_description?: string }) => {
     // RFC 9700 §4.14.2: a rotated refresh token came back — someone holds a stolen copy.

@@ -6,13 +6,13 @@ import type {
   RequestHandler,
 } from 'express'
 import { errorResponse } from '../errors.ts'
-import type { AuthContext, Latchkey } from '../latchkey.ts'
-import { answer, decorateNode, sendResponse, toRequest } from './node_bridge.ts'
+import type { AuthContext, AuthorizeOptions, Latchkey } from '../latchkey.ts'
+import { answer, applyCorsNode, sendResponse, toRequest } from './node_bridge.ts'
 
 declare global {
   namespace Express {
     interface Request {
-      /** Set by `requireAuth()` / `requireRole()`. */
+      /** Set by `requireAuth()`. */
       auth?: AuthContext
     }
   }
@@ -20,40 +20,37 @@ declare global {
 
 /**
  * Express 5: mount before body parsers. Serves `/auth/*` and adds the CORS grant to every
- * other response; guard routes with `requireAuth(auth)` or `requireRole(auth, 'ADMIN')`.
+ * other response; guard routes with `requireAuth(auth)` or `requireAuth(auth, { role })`.
  *
  * @example
  * const auth = createLatchkey(options)
- * app.use(latchkeyExpress(auth))
+ * app.use(latchkey(auth))
  * app.get('/api/me', requireAuth(auth), (req, res) => res.json(req.auth))
+ * app.use(jsonErrors)
  */
-export function latchkeyExpress(auth: Latchkey): RequestHandler {
+export function latchkey(auth: Latchkey): RequestHandler {
   return async function latchkey(req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
     const result = await answer(auth, req)
     if ('response' in result) return sendResponse(res, result.response)
-    decorateNode(auth.decorate, result.request, res)
+    applyCorsNode(auth, result.request, res)
     next()
   }
 }
 
-/** Refuses the request with the contract's 401/403 JSON unless signed in (and CSRF-checked on unsafe methods). */
-export function requireAuth(auth: Latchkey, role?: string): RequestHandler {
-  return async function requireAuthenticated(
-    req: ExpressRequest,
-    res: ExpressResponse,
-    next: NextFunction,
-  ) {
+/**
+ * Refuses the request with the contract's 401/403 JSON unless signed in, CSRF-checked on
+ * unsafe methods, and holding `role` when one is given; sets `req.auth`.
+ */
+export function requireAuth(auth: Latchkey, options?: AuthorizeOptions): RequestHandler {
+  return async function requireAuth(req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
     try {
-      req.auth = await auth.authorize(toRequest(req, auth.options.origin), role)
+      req.auth = await auth.authorize(toRequest(req, auth.origin), options)
       next()
     } catch (error) {
       await sendResponse(res, errorResponse(error))
     }
   }
 }
-
-// Typed, so its declaration names Express's own type and not express-serve-static-core's.
-export const requireRole = (auth: Latchkey, role: string): RequestHandler => requireAuth(auth, role)
 
 /**
  * The app's last middleware: its own errors (a body parser's 400 or 413, a route that throws)

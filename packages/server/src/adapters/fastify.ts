@@ -6,12 +6,12 @@ import type {
 } from 'fastify'
 import fp from 'fastify-plugin'
 import { errorResponse } from '../errors.ts'
-import type { AuthContext, Latchkey } from '../latchkey.ts'
+import type { AuthContext, AuthorizeOptions, Latchkey } from '../latchkey.ts'
 import { answer, sendResponse, toRequest } from './node_bridge.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by the `requireAuth` preHandler. */
+    /** Set by the `requireAuth()` preHandler. */
     auth?: AuthContext
   }
 }
@@ -28,21 +28,32 @@ const plugin: FastifyPluginAsync<{ auth: Latchkey }> = async (fastify, { auth })
     const result = await answer(auth, request.raw)
     if ('response' in result) return reply(fastifyReply, result.response)
     const headers = new Headers()
-    auth.decorate(result.request, headers)
+    auth.applyCors(result.request, headers)
     for (const [name, value] of headers) fastifyReply.header(name, value)
   })
 }
 
 /**
- * Fastify 5 plugin: `app.register(latchkeyFastify, { auth })`, then guard routes with
- * `{ preHandler: requireAuthFastify(auth) }` and read `request.auth`.
+ * Fastify 5 plugin: serves `/auth/*` and adds the CORS grant to every other response.
+ *
+ * @example
+ * app.register(latchkey, { auth })
+ * app.get('/api/me', { preHandler: requireAuth(auth) }, (request) => request.auth)
+ * app.setErrorHandler(jsonErrors)
  */
-export const latchkeyFastify = fp(plugin, { fastify: '5.x', name: '@latchkey/server' })
+export const latchkey = fp(plugin, { fastify: '5.x', name: '@latchkey/server' })
 
-export function requireAuthFastify(auth: Latchkey, role?: string): preHandlerAsyncHookHandler {
-  return async function requireAuthenticated(request: FastifyRequest, fastifyReply: FastifyReply) {
+/**
+ * A preHandler refusing the request with the contract's 401/403 JSON unless signed in,
+ * CSRF-checked on unsafe methods, and holding `role` when one is given; sets `request.auth`.
+ */
+export function requireAuth(
+  auth: Latchkey,
+  options?: AuthorizeOptions,
+): preHandlerAsyncHookHandler {
+  return async function requireAuth(request: FastifyRequest, fastifyReply: FastifyReply) {
     try {
-      request.auth = await auth.authorize(toRequest(request.raw, auth.options.origin), role)
+      request.auth = await auth.authorize(toRequest(request.raw, auth.origin), options)
     } catch (error) {
       return reply(fastifyReply, errorResponse(error))
     }
@@ -51,14 +62,10 @@ export function requireAuthFastify(auth: Latchkey, role?: string): preHandlerAsy
 
 /**
  * The app's own errors as the contract's JSON, with a fixed message: for
- * `app.setErrorHandler(jsonErrorsFastify)` (Fastify's default puts a 500's internal message
- * in the response), and for `Fastify({ frameworkErrors: jsonErrorsFastify })`, the requests
+ * `app.setErrorHandler(jsonErrors)` (Fastify's default puts a 500's internal message
+ * in the response), and for `Fastify({ frameworkErrors: jsonErrors })`, the requests
  * Fastify's router refuses before any plugin runs (a path that does not percent-decode).
  */
-export function jsonErrorsFastify(
-  error: unknown,
-  _request: FastifyRequest,
-  fastifyReply: FastifyReply,
-) {
+export function jsonErrors(error: unknown, _request: FastifyRequest, fastifyReply: FastifyReply) {
   return reply(fastifyReply, errorResponse(error))
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { MiddlewareHandler } from 'hono'
 import { errorResponse, InvalidRequest } from '../errors.ts'
-import type { AuthContext, Latchkey } from '../latchkey.ts'
+import type { AuthContext, AuthorizeOptions, Latchkey } from '../latchkey.ts'
 import { closeAfterResponse } from './node_bridge.ts'
 
 export type LatchkeyEnv = { Variables: { auth: AuthContext } }
@@ -28,22 +28,30 @@ function closing(env: unknown, response: Response): Response {
  * Hono (any runtime): serves `/auth/*` and adds the CORS grant to the app's responses.
  *
  * @example
- * app.use(latchkeyHono(auth))
- * app.get('/api/me', requireAuthHono(auth), (c) => c.json(c.get('auth')))
+ * app.use(latchkey(auth))
+ * app.get('/api/me', requireAuth(auth), (c) => c.json(c.get('auth')))
+ * app.onError(jsonErrors)
  */
-export function latchkeyHono(auth: Latchkey): MiddlewareHandler {
+export function latchkey(auth: Latchkey): MiddlewareHandler {
   return async function latchkey(c, next) {
     const response = await auth.handle(c.req.raw).catch(errorResponse)
     if (response) return closing(c.env, response)
     await next()
-    auth.decorate(c.req.raw, c.res.headers)
+    auth.applyCors(c.req.raw, c.res.headers)
   }
 }
 
-export function requireAuthHono(auth: Latchkey, role?: string): MiddlewareHandler<LatchkeyEnv> {
-  return async function requireAuthenticated(c, next) {
+/**
+ * Refuses the request with the contract's 401/403 JSON unless signed in, CSRF-checked on
+ * unsafe methods, and holding `role` when one is given; sets `c.get('auth')`.
+ */
+export function requireAuth(
+  auth: Latchkey,
+  options?: AuthorizeOptions,
+): MiddlewareHandler<LatchkeyEnv> {
+  return async function requireAuth(c, next) {
     try {
-      c.set('auth', await auth.authorize(c.req.raw, role))
+      c.set('auth', await auth.authorize(c.req.raw, options))
     } catch (error) {
       return errorResponse(error)
     }
@@ -53,11 +61,13 @@ export function requireAuthHono(auth: Latchkey, role?: string): MiddlewareHandle
 
 /**
  * The app's own errors as the contract's JSON, with a fixed message: for
- * `app.onError(jsonErrorsHono)`, and for @hono/node-server's `errorHandler`, which gets the
+ * `app.onError(jsonErrors)`, and for @hono/node-server's `errorHandler`, which gets the
  * requests Node received but no `Request` could be built from (a broken Host or target:
  * its `RequestError`) — a 400 JSON instead of an empty 400.
  */
-export function jsonErrorsHono(error: unknown): Response {
+export function jsonErrors(error: unknown): Response {
+  // By name: @hono/node-server is optional (Hono runs on other runtimes), so its class can't
+  // be imported here.
   const unreadable = error instanceof Error && error.name === 'RequestError'
   return errorResponse(
     unreadable ? new InvalidRequest('the request target or Host header is malformed') : error,

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { errorResponse } from '../errors.ts'
-import type { AuthContext, Latchkey } from '../latchkey.ts'
-import { answer, decorateNode, sendResponse, toRequest } from './node_bridge.ts'
+import type { AuthContext, AuthorizeOptions, Latchkey } from '../latchkey.ts'
+import { answer, applyCorsNode, sendResponse, toRequest } from './node_bridge.ts'
 
 /**
  * `node:http`: answers the `/auth/*` endpoints itself and resolves `true`; for other requests
@@ -9,44 +9,50 @@ import { answer, decorateNode, sendResponse, toRequest } from './node_bridge.ts'
  *
  * @example
  * const auth = createLatchkey(options)
- * const latchkey = nodeHandler(auth)
+ * const handleAuth = latchkey(auth)
+ * const guard = requireAuth(auth)
  * http.createServer(async (req, res) => {
- *   if (await latchkey(req, res)) return
- *   const user = await authenticateNode(auth, req, res)
- *   if (user) res.end(JSON.stringify(user))
+ *   try {
+ *     if (await handleAuth(req, res)) return
+ *     const user = await guard(req, res)
+ *     if (user) res.end(JSON.stringify(user))
+ *   } catch (error) {
+ *     await jsonErrors(error, res)
+ *   }
  * })
  */
-export function nodeHandler(auth: Latchkey) {
+export function latchkey(auth: Latchkey) {
   return async function latchkey(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const result = await answer(auth, req)
     if ('response' in result) {
       await sendResponse(res, result.response)
       return true
     }
-    decorateNode(auth.decorate, result.request, res)
+    applyCorsNode(auth, result.request, res)
     return false
   }
 }
 
 /**
- * Authenticates a request (and checks CSRF on unsafe methods); on failure writes the coded
- * JSON error and resolves `undefined`.
+ * A guard: resolves the caller when signed in, CSRF-checked on unsafe methods, and holding
+ * `role` when one is given; otherwise writes the contract's 401/403 JSON and resolves
+ * `undefined`.
  */
-export async function authenticateNode(
-  auth: Latchkey,
-  req: IncomingMessage,
-  res: ServerResponse,
-  role?: string,
-): Promise<AuthContext | undefined> {
-  try {
-    return await auth.authorize(toRequest(req, auth.options.origin), role)
-  } catch (error) {
-    await sendResponse(res, errorResponse(error))
-    return undefined
+export function requireAuth(auth: Latchkey, options?: AuthorizeOptions) {
+  return async function requireAuth(
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<AuthContext | undefined> {
+    try {
+      return await auth.authorize(toRequest(req, auth.origin), options)
+    } catch (error) {
+      await sendResponse(res, errorResponse(error))
+      return undefined
+    }
   }
 }
 
 /** Writes any error as the contract's JSON (a fixed message, no stack): for the app's own `catch`. */
-export function sendErrorNode(res: ServerResponse, error: unknown): Promise<void> {
+export function jsonErrors(error: unknown, res: ServerResponse): Promise<void> {
   return sendResponse(res, errorResponse(error))
 }

@@ -136,7 +136,7 @@ export async function answer(
   req: IncomingMessage,
 ): Promise<{ response: Response } | { request: Request }> {
   try {
-    const request = toRequest(req, auth.options.origin)
+    const request = toRequest(req, auth.origin)
     const response = await auth.handle(request)
     return response ? { response } : { request }
   } catch (error) {
@@ -180,12 +180,8 @@ export async function sendResponse(res: ServerResponse, response: Response): Pro
 }
 
 /** Copies the CORS grant for this request onto a Node response the app itself will write. */
-export function decorateNode(
-  decorate: (request: Request, headers: Headers) => void,
-  request: Request,
-  res: ServerResponse,
-) {
+export function applyCorsNode(auth: Latchkey, request: Request, res: ServerResponse) {
   const headers = new Headers()
-  decorate(request, headers)
+  auth.applyCors(request, headers)
   for (const [name, value] of headers) res.setHeader(name, value)
 }

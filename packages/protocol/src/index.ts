@@ -1,0 +1,9 @@
+export {
+  COOKIE_BASE_NAMES,
+  type CookieKind,
+  cookieNameCandidates,
+  cookiePrefix,
+  type PrefixAttributes,
+} from './cookie_names.ts'
+export { CSRF_HEADER, isUnsafeMethod } from './csrf.ts'
+export { ERROR_CODES, type ErrorBody, type ErrorCode, REFRESH_ON } from './error_codes.ts'
