@@ -1,3 +1,4 @@
+import { ACCESS_TOKEN_TYPE, SIGNING_ALGORITHM } from '@latchkey/protocol'
 import type { Store } from '@latchkey/store'
 import { type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose'
 import { fileUnderGrant, recordsOf } from './provider/adapter.ts'
@@ -49,8 +50,8 @@ export function accessTokens(store: Store, issuer: string, jwks: JWTVerifyGetKey
       try {
         ;({ payload: claims } = await jwtVerify<AccessTokenClaims>(token, jwks, {
           issuer,
-          typ: 'at+jwt',
-          algorithms: ['ES256'],
+          typ: ACCESS_TOKEN_TYPE,
+          algorithms: [SIGNING_ALGORITHM],
           requiredClaims: ['sub', 'exp', 'iat', 'jti', 'aud', 'client_id'],
         }))
       } catch {

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
+import { SIGNING_ALGORITHM } from '@latchkey/protocol'
 import type { Store } from '@latchkey/store'
 import type { AdapterPayload } from 'oidc-provider'
 import { z } from 'zod'
@@ -83,7 +84,7 @@ export function toMetadata(client: ClientRecord): AdapterPayload {
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
-    id_token_signed_response_alg: 'ES256',
+    id_token_signed_response_alg: SIGNING_ALGORITHM,
     ...(client.backchannelLogoutUri && {
       backchannel_logout_uri: client.backchannelLogoutUri,
       backchannel_logout_session_required: true,

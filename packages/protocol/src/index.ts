@@ -7,3 +7,4 @@ export {
 } from './cookie_names.ts'
 export { CSRF_HEADER, isUnsafeMethod } from './csrf.ts'
 export { ERROR_CODES, type ErrorBody, type ErrorCode, REFRESH_ON } from './error_codes.ts'
+export { ACCESS_TOKEN_TYPE, DEFAULT_SCOPE, SIGNING_ALGORITHM } from './tokens.ts'

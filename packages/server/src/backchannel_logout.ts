@@ -1,5 +1,5 @@
 import type { Store } from '@latchkey/store'
-import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey, jwtVerify } from 'jose'
+import { type JWTVerifyGetKey, jwtVerify } from 'jose'
 import { InvalidRequest } from './errors.ts'
 
 const LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout'
@@ -10,9 +10,8 @@ export interface LogoutTokenOptions {
   clockTolerance: number
   /** The IdP's signature algorithms (the access tokens' allow-list). */
   algorithms: string[]
-  fetch: typeof fetch
-  /** The IdP's JWKS URI (from discovery). */
-  jwksUri: () => Promise<string>
+  /** The IdP's signing keys: the same cached JWKS the access tokens are checked with. */
+  keys: () => Promise<JWTVerifyGetKey>
 }
 
 /**
@@ -22,20 +21,12 @@ export interface LogoutTokenOptions {
  * Resolves to what must end: one IdP session (`sid`) or every session of a user (`sub`).
  */
 export function logoutTokenVerifier(options: LogoutTokenOptions, store: Store) {
-  let jwks: JWTVerifyGetKey | undefined
-  const keys = async () => {
-    jwks ??= createRemoteJWKSet(new URL(await options.jwksUri()), {
-      [customFetch]: options.fetch,
-    })
-    return jwks
-  }
-
   return async function verifyLogoutToken(
     token: unknown,
   ): Promise<{ sid: string } | { sub: string }> {
     if (typeof token !== 'string' || token.length > 8192)
       throw new InvalidRequest('logout_token is required')
-    const { payload } = await jwtVerify(token, await keys(), {
+    const { payload } = await jwtVerify(token, await options.keys(), {
       issuer: options.issuer,
       audience: options.clientId,
       algorithms: options.algorithms,

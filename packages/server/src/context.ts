@@ -1,9 +1,11 @@
+import { createRemoteJWKSet, customFetch } from 'jose'
 import { claimsChecker } from './authenticate.ts'
 import { logoutTokenVerifier } from './backchannel_logout.ts'
 import { parseCookies, serializeCookie } from './cookies.ts'
 import { csrf } from './csrf.ts'
 import { idpClient, type TokenSet } from './idp_client.ts'
 import { sealer } from './lib/crypto.ts'
+import { once } from './lib/once.ts'
 import type { CookieNames, ResolvedOptions } from './options.ts'
 import { refresher } from './refresh.ts'
 import { revocationList } from './revocation.ts'
@@ -11,7 +13,7 @@ import type { Binding } from './session_binding.ts'
 import { sessionStore } from './session_store.ts'
 import type { ModeStrategy } from './strategies/mode_strategy.ts'
 import { tokenRoles } from './token_roles.ts'
-import { createVerifier, type Verifier } from './verify.ts'
+import { createVerifier } from './verify.ts'
 
 /** The cookies of Latchkey's own names: read once per request, written with their attributes. */
 function cookieJar({ names, attributes }: ResolvedOptions) {
@@ -56,24 +58,26 @@ export function sharedParts(o: ResolvedOptions) {
     o.revocationResyncSeconds,
   )
 
-  let verifier: Promise<Verifier> | undefined
-  const verify = () => {
-    verifier ??= idp.metadata().then((m) =>
-      createVerifier({
-        issuer: o.issuer,
-        audience: o.audience,
-        jwksUri: m.jwks_uri ?? '',
-        algorithms: o.accessToken.algorithms,
-        typ: o.accessToken.typ,
-        clockTolerance: o.clockToleranceSeconds,
-        fetch: o.fetch,
-      }),
-    )
-    verifier.catch(() => {
-      verifier = undefined
-    })
-    return verifier
-  }
+  // One cache of the IdP's keys, for access tokens and logout tokens alike. An unknown `kid`
+  // triggers one refetch, rate-limited by jose's cooldown (a key rotation is picked up, a
+  // flood of forged `kid`s is not a flood of requests to the IdP).
+  const keys = once(async () =>
+    createRemoteJWKSet(new URL((await idp.metadata()).jwks_uri ?? ''), {
+      cooldownDuration: 30_000,
+      cacheMaxAge: 10 * 60_000,
+      [customFetch]: o.fetch,
+    }),
+  )
+  const verify = once(async () =>
+    createVerifier({
+      issuer: o.issuer,
+      audience: o.audience,
+      keys: await keys(),
+      algorithms: o.accessToken.algorithms,
+      typ: o.accessToken.typ,
+      clockTolerance: o.clockToleranceSeconds,
+    }),
+  )
 
   return {
     o,
@@ -95,8 +99,7 @@ export function sharedParts(o: ResolvedOptions) {
         clientId: o.clientId,
         clockTolerance: o.clockToleranceSeconds,
         algorithms: o.accessToken.algorithms,
-        fetch: o.fetch,
-        jwksUri: async () => (await idp.metadata()).jwks_uri ?? '',
+        keys,
       },
       store,
     ),

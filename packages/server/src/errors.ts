@@ -52,6 +52,7 @@ export class AuthError extends Error {
     const body: ErrorBody = { error: this.code, message: this.message }
     const response = Response.json(body, { status: this.status, headers })
     response.headers.set('cache-control', 'no-store')
+    response.headers.set('x-content-type-options', 'nosniff')
     if (this.status === 401) {
       // RFC 6750 §3.1: a request without credentials gets the bare challenge ("SHOULD NOT
       // include an error code"); a token that was sent and refused is `invalid_token`.

@@ -1,6 +1,7 @@
 import { decodeJwt, importJWK } from 'jose'
 import * as oidc from 'openid-client'
 import { IdpUnavailable, InvalidRequest, Unauthenticated } from './errors.ts'
+import { once } from './lib/once.ts'
 import {
   CLIENT_AUTHENTICATIONS,
   type ClientAuthentication,
@@ -81,21 +82,18 @@ const statusOf = (error: unknown): number | undefined => {
  * response.
  */
 export function idpClient(o: ResolvedOptions) {
-  let config: Promise<oidc.Configuration> | undefined
-  const configuration = () => {
-    config ??= (async () => {
-      const issuer = new URL(o.issuer)
-      const insecure = issuer.protocol === 'http:' && LOOPBACK.test(issuer.hostname)
-      return oidc.discovery(issuer, o.clientId, o.clientSecret, clientAuthentication(o), {
+  const configuration = once(async () => {
+    const issuer = new URL(o.issuer)
+    const insecure = issuer.protocol === 'http:' && LOOPBACK.test(issuer.hostname)
+    try {
+      return await oidc.discovery(issuer, o.clientId, o.clientSecret, clientAuthentication(o), {
         [oidc.customFetch]: o.fetch as unknown as oidc.CustomFetch,
         ...(insecure && { execute: [oidc.allowInsecureRequests] }),
       })
-    })().catch((error) => {
-      config = undefined
+    } catch (error) {
       throw new IdpUnavailable('the identity provider is unreachable', { cause: error })
-    })
-    return config
-  }
+    }
+  })
   /**
    * Runs one exchange with the IdP and maps its failures. `grantRefused`: RFC 6749 §5.2 — a
    * refresh the IdP refuses (`invalid_grant`, or a 4xx whose body is no OAuth error at all,

@@ -114,6 +114,8 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     // Responses of a redirect or JSON are immutable once built: copy into fresh headers.
     const headers = new Headers(response.headers)
     headers.set('cache-control', 'no-store')
+    // JSON is never sniffed into something a browser would run (Fetch §3.5.2).
+    headers.set('x-content-type-options', 'nosniff')
     // RFC 6797 §7.2: only over https (a browser ignores it on http anyway).
     if (overHttps(request, url))
       headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains')

@@ -1,4 +1,11 @@
-import { COOKIE_BASE_NAMES, type CookieKind, cookiePrefix } from '@latchkey/protocol'
+import {
+  ACCESS_TOKEN_TYPE,
+  COOKIE_BASE_NAMES,
+  type CookieKind,
+  cookiePrefix,
+  DEFAULT_SCOPE,
+  SIGNING_ALGORITHM,
+} from '@latchkey/protocol'
 import { memoryStore, type Store } from '@latchkey/store'
 import type { JWK } from 'jose'
 import type { CookieAttributes } from './cookies.ts'
@@ -209,7 +216,7 @@ export function resolveOptions(options: LatchkeyOptions): ResolvedOptions {
   const maxBodyBytes = options.maxBodyBytes ?? 65_536
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0)
     fail('maxBodyBytes must be a non-negative integer')
-  const algorithms = options.accessToken?.algorithms ?? ['ES256']
+  const algorithms = options.accessToken?.algorithms ?? [SIGNING_ALGORITHM]
   if (algorithms.length === 0 || !algorithms.every((alg) => ASYMMETRIC.test(alg)))
     fail('accessToken.algorithms must list asymmetric JWS algorithms only (no none, no HMAC)')
   const redirect = new URL(options.redirectUri)
@@ -256,7 +263,7 @@ export function resolveOptions(options: LatchkeyOptions): ResolvedOptions {
     appUrl,
     postLogoutRedirectUri: options.postLogoutRedirectUri ?? `${appUrl}/`,
     audience: options.audience ?? options.clientId,
-    scope: options.scope ?? 'openid profile email offline_access',
+    scope: options.scope ?? DEFAULT_SCOPE,
     mode: options.mode ?? 'cookie',
     store: options.store ?? memoryStore(),
     secrets: options.secrets,
@@ -268,7 +275,7 @@ export function resolveOptions(options: LatchkeyOptions): ResolvedOptions {
     fetch: options.fetch ?? globalThis.fetch,
     accessToken: {
       algorithms,
-      typ: options.accessToken?.typ ?? 'at+jwt',
+      typ: options.accessToken?.typ ?? ACCESS_TOKEN_TYPE,
     },
     roles: {
       from,

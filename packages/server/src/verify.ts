@@ -1,11 +1,4 @@
-import {
-  createRemoteJWKSet,
-  customFetch,
-  decodeJwt,
-  errors,
-  type JWTPayload,
-  jwtVerify,
-} from 'jose'
+import { decodeJwt, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose'
 import { InvalidToken, TokenExpired } from './errors.ts'
 
 export interface AccessClaims extends JWTPayload {
@@ -20,43 +13,27 @@ export interface AccessClaims extends JWTPayload {
 export interface VerifierOptions {
   issuer: string
   audience: string
-  jwksUri: string
+  /** The IdP's signing keys (its JWKS, cached and shared with the logout-token check). */
+  keys: JWTVerifyGetKey
   clockTolerance: number
-  fetch: typeof fetch
   /** Verified tokens remembered, at most. @default 10000 */
   cacheSize?: number
-  /** @default ACCESS_TOKEN_ALGORITHMS */
-  algorithms?: readonly string[]
-  /** The required `typ` header, or `false` not to check it. @default 'at+jwt' */
-  typ?: string | false
+  /** RFC 8725 §3.1: the allow-list, never the token's own `alg`. */
+  algorithms: readonly string[]
+  /** The required `typ` header (RFC 9068 §2.1), or `false` not to check it. */
+  typ: string | false
 }
 
-/** RFC 8725 §3.1: the one algorithm Latchkey's access tokens use; `none` and HMAC never get in. */
-export const ACCESS_TOKEN_ALGORITHMS: readonly string[] = ['ES256']
-
 /**
- * Verifies access tokens without a round trip to the IdP (RFC 9068 §4, RFC 8725):
- * ES256 only (no `none`, no HMAC confusion), `typ: at+jwt`, exact `iss` and `aud`, `exp` and
- * `nbf` with a bounded clock tolerance. Keys come from the IdP's JWKS, cached; an unknown
- * `kid` triggers one refetch, rate-limited by jose's cooldown.
+ * Verifies access tokens without a round trip to the IdP (RFC 9068 §4, RFC 8725): the
+ * allowed algorithms only (ES256 by default: no `none`, no HMAC confusion), the `typ`, exact
+ * `iss` and `aud`, `exp` and `nbf` with a bounded clock tolerance.
  *
  * A verified token is remembered (bounded, oldest evicted first) so a repeated token skips the signature check;
  * each hit re-checks `exp`/`nbf`, so nothing is accepted a moment past its validity.
  */
 export function createVerifier(options: VerifierOptions) {
-  const {
-    issuer,
-    audience,
-    clockTolerance,
-    cacheSize = 10_000,
-    algorithms = ACCESS_TOKEN_ALGORITHMS,
-    typ = 'at+jwt',
-  } = options
-  const jwks = createRemoteJWKSet(new URL(options.jwksUri), {
-    cooldownDuration: 30_000,
-    cacheMaxAge: 10 * 60_000,
-    [customFetch]: options.fetch,
-  })
+  const { issuer, audience, keys, clockTolerance, cacheSize = 10_000, algorithms, typ } = options
   const cache = new Map<string, AccessClaims>()
 
   const stillValid = (claims: AccessClaims, now: number) => {
@@ -75,7 +52,7 @@ export function createVerifier(options: VerifierOptions) {
         return stillValid(hit, now)
       }
       try {
-        const { payload } = await jwtVerify<AccessClaims>(token, jwks, {
+        const { payload } = await jwtVerify<AccessClaims>(token, keys, {
           issuer,
           audience,
           algorithms: [...algorithms],

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { HttpBrowser } from '../../../test/support/http_browser.ts'
 import { call, signIn } from './fixtures/login.ts'
 import {
   ADAPTERS,
@@ -58,10 +59,13 @@ describe.each(ADAPTERS.flatMap((adapter) => MODES.map((mode) => [adapter, mode] 
       const me = await call(browser, `${backend.url}/auth/me`)
       expect(me.status).toBe(200)
       expect(me.headers.get('cache-control')).toBe('no-store')
+      expect(me.headers.get('x-content-type-options')).toBe('nosniff')
       expect(await me.json()).toMatchObject({
         user: { name: 'alice', email: 'alice@example.com', roles: ['USER'] },
         csrfToken,
       })
+      const refused = await call(new HttpBrowser(), `${backend.url}/api/me`)
+      expect(refused.headers.get('x-content-type-options')).toBe('nosniff')
       expect(await (await call(browser, `${backend.url}/api/me`)).json()).toMatchObject({
         roles: ['USER'],
       })

@@ -1,3 +1,4 @@
+import { DEFAULT_SCOPE, SIGNING_ALGORITHM } from '@latchkey/protocol'
 import { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider'
 import type { AccessTokens } from '../access_tokens.ts'
 import type { Accounts } from '../accounts/accounts.ts'
@@ -18,7 +19,7 @@ export interface ProtocolSettings {
 
 // Scopes the backends ask for (agreed protocol). `offline_access` is what earns a refresh
 // token (OIDC Core §11); `profile` and `email` put `name` and `email` in the tokens.
-const OIDC_SCOPES = 'openid profile email offline_access'
+const OIDC_SCOPES = DEFAULT_SCOPE
 // The access token's audience is the client that asked for it (the backend is its own
 // resource server). RFC 8707 resource indicators carry it as a URN per client. Its scope is
 // what was granted, `openid` (UserInfo asks for it) and `offline_access` included, and so is
@@ -63,7 +64,7 @@ export function providerConfiguration(
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
-      id_token_signed_response_alg: 'ES256',
+      id_token_signed_response_alg: SIGNING_ALGORITHM,
       token_endpoint_auth_method: 'client_secret_basic',
     },
     extraClientMetadata: {
@@ -164,7 +165,7 @@ export function providerConfiguration(
             accessTokenTTL: settings.accessTokenTtl,
             // RFC 9068: JWT access tokens, `typ: at+jwt`, signed ES256 with the current key.
             accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'ES256' } },
+            jwt: { sign: { alg: SIGNING_ALGORITHM } },
           }
         },
       },
@@ -237,12 +238,12 @@ export function providerConfiguration(
     // `none` (every client is confidential).
     clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
     enabledJWA: {
-      clientAuthSigningAlgValues: ['ES256'],
-      idTokenSigningAlgValues: ['ES256'],
-      userinfoSigningAlgValues: ['ES256'],
-      introspectionSigningAlgValues: ['ES256'],
-      authorizationSigningAlgValues: ['ES256'],
-      requestObjectSigningAlgValues: ['ES256'],
+      clientAuthSigningAlgValues: [SIGNING_ALGORITHM],
+      idTokenSigningAlgValues: [SIGNING_ALGORITHM],
+      userinfoSigningAlgValues: [SIGNING_ALGORITHM],
+      introspectionSigningAlgValues: [SIGNING_ALGORITHM],
+      authorizationSigningAlgValues: [SIGNING_ALGORITHM],
+      requestObjectSigningAlgValues: [SIGNING_ALGORITHM],
     },
   }
 }
