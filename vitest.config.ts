@@ -7,7 +7,7 @@ export default defineConfig({
     projects: [
       'packages/*/vitest.config.ts',
       'examples/*/vitest.config.ts',
-      'test/consumer/vitest.config.ts',
+      'test/*/vitest.config.ts',
     ],
   },
 })

@@ -1,2 +1,2 @@
-export { help, main } from './cli.ts'
-export { COMMANDS, type Io, UsageError } from './commands.ts'
+export { main } from './cli.ts'
+export { type Io, UsageError } from './commands.ts'

@@ -1,4 +1,4 @@
-export { guard, StoreUnavailableError } from './errors.ts'
+export { StoreUnavailableError } from './errors.ts'
 export { memoryStore } from './memory.ts'
 export { type OpenStoresOptions, openStores, type Stores, storesFromEnv } from './open.ts'
 export { type PostgresStoreOptions, postgresStore } from './postgres.ts'
