@@ -17,7 +17,7 @@ import { createVerifier } from './verify.ts'
 
 /** The cookies of Latchkey's own names: read once per request, written with their attributes. */
 function cookieJar({ names, attributes }: ResolvedOptions) {
-  const ours = Object.values(names)
+  const ours = new Set(Object.values(names))
   // Parsed once per request, however many steps (authenticate, CSRF check) read them.
   const parsed = new WeakMap<Request, Map<string, string>>()
   const set = (headers: Headers, kind: keyof CookieNames, value: string, maxAge?: number) =>

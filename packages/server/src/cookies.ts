@@ -18,17 +18,19 @@ const MAX_COOKIE_HEADER = 8 * 1024
  * subdomain can plant a same-named cookie (cookie tossing), and the browser then sends both,
  * so "take the first" could take the attacker's.
  */
-export function parseCookies(header: string | null, ours: Iterable<string>): Map<string, string> {
+export function parseCookies(
+  header: string | null,
+  ours: ReadonlySet<string>,
+): Map<string, string> {
   const cookies = new Map<string, string>()
   if (!header) return cookies
   if (header.length > MAX_COOKIE_HEADER) throw new InvalidRequest('cookie header too large')
-  const watched = new Set(ours)
   for (const pair of header.split(';')) {
     const eq = pair.indexOf('=')
     if (eq <= 0) continue
     const name = pair.slice(0, eq).trim()
     const value = pair.slice(eq + 1).trim()
-    if (!watched.has(name)) continue
+    if (!ours.has(name)) continue
     if (cookies.has(name)) throw new InvalidRequest(`cookie ${name} sent more than once`)
     if (!VALUE.test(value)) throw new InvalidRequest(`cookie ${name} is malformed`)
     cookies.set(name, value)

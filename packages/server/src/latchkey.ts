@@ -82,11 +82,12 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     'POST /auth/backchannel-logout': backchannelLogout(ctx),
   }
 
-  /** The methods Latchkey answers on a path, for the 405 of a wrong one. */
-  const methodsOf = (path: string) =>
-    Object.keys(routes)
-      .filter((route) => route.endsWith(` ${path}`))
-      .map((route) => route.split(' ')[0] as string)
+  /** The methods Latchkey answers on each of its paths, for the 405 of a wrong one. */
+  const methodsOf = new Map<string, string[]>()
+  for (const route of Object.keys(routes)) {
+    const [method = '', path = ''] = route.split(' ')
+    methodsOf.set(path, [...(methodsOf.get(path) ?? []), method])
+  }
 
   /** Whether the request came over https: the socket's TLS, or a trusted proxy's word. */
   const overHttps = (request: Request, url: URL) =>
@@ -97,22 +98,23 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
   async function handle(request: Request): Promise<Response | undefined> {
     const url = new URL(request.url)
     const route = routes[`${request.method} ${url.pathname}`]
-    const allowed = route ? [] : methodsOf(url.pathname)
+    const allowed = methodsOf.get(url.pathname)
     let response: Response
     try {
       checkRequest(request, url, o.maxBodyBytes)
       if (corsPolicy.isPreflight(request)) return corsPolicy.preflight(request)
-      if (!route && allowed.length === 0) return undefined // not ours: the app's route
+      if (!allowed) return undefined // not ours: the app's route
       if (!route) throw new MethodNotAllowed(`use ${allowed.join(' or ')}`)
       response = await route(request, url)
     } catch (error) {
       response = errorResponse(
         error,
-        error instanceof MethodNotAllowed ? { allow: allowed.join(', ') } : undefined,
+        error instanceof MethodNotAllowed ? { allow: allowed?.join(', ') ?? '' } : undefined,
       )
     }
-    // Responses of a redirect or JSON are immutable once built: copy into fresh headers.
-    const headers = new Headers(response.headers)
+    // Every endpoint builds its response with mutable headers (no `Response.redirect`), so
+    // the headers every answer carries are added in place, without copying the response.
+    const { headers } = response
     headers.set('cache-control', 'no-store')
     // JSON is never sniffed into something a browser would run (Fetch §3.5.2).
     headers.set('x-content-type-options', 'nosniff')
@@ -120,7 +122,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     if (overHttps(request, url))
       headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains')
     corsPolicy.decorate(request, headers)
-    return new Response(response.body, { status: response.status, headers })
+    return response
   }
 
   const checkCsrf = async (request: Request, auth: AuthContext) => {
