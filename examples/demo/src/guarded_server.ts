@@ -6,15 +6,13 @@ import {
   STATUS_CODES,
 } from 'node:http'
 import type { Duplex } from 'node:stream'
+import { isAuthority, originForm } from '@latchkey/protocol'
 import { jsonError, sendError } from './json_errors.ts'
 
 /** The largest request body the demo takes: its forms, token requests and logout tokens are a few KiB. */
 export const BODY_LIMIT = 32 * 1024
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => unknown
-
-// RFC 3986 §3.2.2–3.2.3: an IP literal or a reg-name (unreserved, sub-delims, %XX), then a port.
-const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|(?:[\w\-.~!$&'()*+,;=]|%[0-9A-Fa-f]{2})+)(?::\d*)?$/
 
 /** The path of an origin-form request target; `//x` is a path here, not a host. */
 export const pathOf = (target = '/') => target.split('?', 1)[0] ?? '/'
@@ -28,16 +26,12 @@ const refuse = (res: ServerResponse, status: number, code: string, message: stri
 
 /**
  * The request target in origin-form, or `undefined` for one a server cannot take. An
- * absolute-form target must be accepted, and its authority replaces `Host` (RFC 9112
- * §3.2.2); one with userinfo is an error (RFC 9110 §4.2.4).
+ * absolute-form target's authority replaces `Host` (RFC 9112 §3.2.2).
  */
-function originForm(req: IncomingMessage): string | undefined {
-  const target = req.url ?? ''
-  if (target.startsWith('/')) return target
-  const url = URL.parse(target)
-  if (url?.protocol !== 'http:' || !url.host || url.username || url.password) return undefined
-  req.headers.host = url.host
-  return `${url.pathname}${url.search}`
+function originFormOf(req: IncomingMessage): string | undefined {
+  const target = originForm(req.url ?? '')
+  if (target?.authority) req.headers.host = target.authority
+  return target?.path
 }
 
 /** RFC 9112 §3.2: a Host that is repeated or not a valid authority is answered with 400. */
@@ -47,7 +41,7 @@ function hostIsValid(req: IncomingMessage): boolean {
     if (req.rawHeaders[i]?.toLowerCase() === 'host') lines++
   const host = req.headers.host
   if (lines > 1 || host === undefined) return lines === 0 && req.httpVersion === '1.0'
-  return AUTHORITY.test(host) && URL.canParse(`http://${host}/`)
+  return isAuthority(host)
 }
 
 /**
@@ -58,7 +52,7 @@ function hostIsValid(req: IncomingMessage): boolean {
  */
 function guarded(listener: Listener, onError: (error: Error) => void): Listener {
   return (req, res) => {
-    const target = originForm(req)
+    const target = originFormOf(req)
     if (target === undefined)
       return refuse(res, 400, 'invalid_request', 'the request target is not a URL path')
     if (!hostIsValid(req))

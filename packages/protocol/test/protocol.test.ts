@@ -3,7 +3,9 @@ import {
   cookieNameCandidates,
   cookiePrefix,
   ERROR_CODES,
+  isAuthority,
   isUnsafeMethod,
+  originForm,
   REFRESH_ON,
 } from '../src/index.ts'
 
@@ -38,4 +40,35 @@ describe('error codes', () => {
     for (const status of Object.values(ERROR_CODES)) expect(status).toBeGreaterThanOrEqual(400)
     expect(ERROR_CODES[REFRESH_ON]).toBe(401)
   })
+})
+
+describe('request targets (RFC 9112 §3.2, RFC 9110 §7.2)', () => {
+  it.each(['example.com', 'example.com:8080', '127.0.0.1', '[::1]:3000', 'a%41b', 'app.localhost'])(
+    'takes the authority %s',
+    (value) => expect(isAuthority(value)).toBe(true),
+  )
+  it.each([
+    '',
+    'user@example.com',
+    'example.com:99999',
+    'example.com/path',
+    'a b',
+    'a%20b',
+    'x:1:2',
+    '[::1',
+  ])('refuses the authority %j', (value) => expect(isAuthority(value)).toBe(false))
+  it('keeps an origin-form target, `//x` included, as a path', () => {
+    expect(originForm('/a?b=1')).toEqual({ path: '/a?b=1' })
+    expect(originForm('//evil.example/x')).toEqual({ path: '//evil.example/x' })
+  })
+  it('turns an absolute-form target into its path and authority', () => {
+    expect(originForm('http://api.example.com:8080/x?y=1')).toEqual({
+      path: '/x?y=1',
+      authority: 'api.example.com:8080',
+    })
+  })
+  it.each(['*', 'example.com:443', 'ftp://example.com/', 'http://user:pw@example.com/', 'x'])(
+    'refuses the target %j',
+    (target) => expect(originForm(target)).toBeUndefined(),
+  )
 })

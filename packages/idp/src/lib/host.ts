@@ -1,13 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-
-// RFC 9110 §7.2 and RFC 3986 §3.2.2: an authority is host [":" port] — an IP literal in
-// brackets or a name. No userinfo: RFC 9110 §4.2.4 forbids credentials in an http(s) authority.
-const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]+)(?::(\d{1,5}))?$/
-
-const isAuthority = (value: string) => {
-  const port = AUTHORITY.exec(value)?.[1]
-  return AUTHORITY.test(value) && (port === undefined || Number(port) <= 65_535)
-}
+import { isAuthority, originForm } from '@latchkey/protocol'
 
 /**
  * Checks the `Host` header and the request target, and turns an absolute-form target
@@ -18,17 +10,10 @@ const isAuthority = (value: string) => {
 export function normalizeTarget(req: IncomingMessage): string | undefined {
   const { host } = req.headers
   if (host !== undefined && !isAuthority(host)) return 'malformed Host header'
-  const target = req.url ?? ''
-  if (target.startsWith('/')) return undefined
-  if (!/^https?:\/\//i.test(target)) return 'malformed request target'
-  try {
-    const url = new URL(target)
-    if (url.username || url.password || !isAuthority(url.host)) return 'malformed request target'
-    req.url = `${url.pathname}${url.search}`
-    return undefined
-  } catch {
-    return 'malformed request target'
-  }
+  const target = originForm(req.url ?? '')
+  if (!target) return 'malformed request target'
+  req.url = target.path
+  return undefined
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { isAuthority, originForm } from '@latchkey/protocol'
 import { errorResponse, InvalidRequest } from '../errors.ts'
 import type { Latchkey } from '../latchkey.ts'
 import { checkMethod } from '../request_checks.ts'
@@ -8,14 +9,6 @@ const LINGER_MS = 2000
 
 const scheme = (req: IncomingMessage) =>
   (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http'
-
-/** `host[:port]` as RFC 9110 §7.2 has it: no credentials, path, query or fragment. */
-function authorityOf(host: string): string {
-  const url = new URL(`http://${host}`)
-  if (url.username || url.password || url.pathname !== '/' || url.search || url.hash)
-    throw new TypeError('not an authority')
-  return url.host
-}
 
 /**
  * The request's URL, from a request line and Host that make a valid one; anything else is
@@ -28,16 +21,12 @@ function authorityOf(host: string): string {
  * The core routes on the path alone; nothing it sends anywhere is built from this host.
  */
 function urlOf(req: IncomingMessage, origin: string): string {
-  const target = req.url ?? ''
-  if (/^https?:\/\//i.test(target)) {
-    const url = new URL(target)
-    url.protocol = scheme(req)
-    return url.href // with credentials, `new Request` refuses it
-  }
-  if (!target.startsWith('/')) throw new TypeError('not a path or an absolute URL')
-  const host = authorityOf(req.headers.host || new URL(origin).host)
+  const target = originForm(req.url ?? '')
+  if (!target) throw new TypeError('not a path or an absolute URL')
+  const host = target.authority ?? (req.headers.host || new URL(origin).host)
+  if (!isAuthority(host)) throw new TypeError('not an authority')
   // Concatenated, not resolved: `//x` is a path here, not a host.
-  return new URL(`${scheme(req)}://${host}${target}`).href
+  return new URL(`${scheme(req)}://${host}${target.path}`).href
 }
 
 /**
