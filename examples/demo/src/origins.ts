@@ -4,6 +4,7 @@ export const ORIGINS = {
   app: 'http://app.localhost:3000',
   api: 'http://api.localhost:4001',
   admin: 'http://admin.localhost:3001',
+  next: 'http://next.localhost:3002',
 } as const
 
 export const portOf = (origin: string) => Number(new URL(origin).port)

@@ -12,7 +12,11 @@ export interface DemoAccount {
 
 export interface DemoSeed {
   accounts: DemoAccount[]
-  clients: { app: { id: string; secret: string }; admin: { id: string; secret: string } }
+  clients: {
+    app: { id: string; secret: string }
+    admin: { id: string; secret: string }
+    next: { id: string; secret: string }
+  }
   /** Keys for the backends' CSRF tokens and sealed records. */
   backendSecrets: string[]
 }
@@ -44,6 +48,14 @@ export async function seed(idp: IdentityProvider, durable: Store): Promise<DemoS
       bases: [ORIGINS.admin],
       postLogout: `${ORIGINS.admin}/`,
       accountApi: false,
+    },
+    // The Next.js app (examples/next-demo): its session list calls the account API.
+    next: {
+      id: 'demo-next',
+      name: 'Acme Next',
+      bases: [ORIGINS.next],
+      postLogout: `${ORIGINS.next}/`,
+      accountApi: true,
     },
   }
   const registered = {} as DemoSeed['clients']

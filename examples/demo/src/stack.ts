@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { join } from 'node:path'
 import { type ServedIdentityProvider, serveIdentityProvider } from '@latchkey/idp'
+import { launchNextApp, type NextApp } from '@latchkey/next-demo/launch'
 import { createLatchkey } from '@latchkey/server'
 import { openStores } from '@latchkey/store'
 import { pino } from 'pino'
@@ -50,6 +51,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   })
   const servers: Server[] = []
   let served: ServedIdentityProvider | undefined
+  let nextApp: NextApp | undefined
   // One bad request is answered on its own, whatever it is: it never takes the process
   // (and the other origins) down. What escapes a listener is logged without request data.
   const onError = (error: Error) =>
@@ -118,16 +120,28 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await listenLoopback(server, portOf(origin), origin)
       servers.push(server)
     }
+    // The Next.js app (built ahead: examples/next-demo/src/build.ts) in its own process.
+    nextApp = await launchNextApp({
+      origin: ORIGINS.next,
+      issuer: ORIGINS.idp,
+      clientId: demo.clients.next.id,
+      clientSecret: demo.clients.next.secret,
+      secret: demo.backendSecrets[0] ?? '',
+      dataDir: join(dataDir, 'next'),
+      redisUrl: options.redisUrl,
+      accessTokenTtl,
+      preload: [new URL('./localhost_preload.ts', import.meta.url).href],
+    })
     return {
       seed: demo,
       auditLog,
       async close() {
-        await Promise.all([...servers.map(closeServer), served?.close()])
+        await Promise.all([...servers.map(closeServer), served?.close(), nextApp?.close()])
         await stores.close()
       },
     }
   } catch (error) {
-    await Promise.all([...servers.map(closeServer), served?.close()])
+    await Promise.all([...servers.map(closeServer), served?.close(), nextApp?.close()])
     await stores.close()
     throw error
   }

@@ -1,3 +1,4 @@
+import { buildNextApp } from '@latchkey/next-demo/build'
 import { buildApps } from './build_apps.ts'
 import { PortTakenError } from './listen.ts'
 import { ORIGINS } from './origins.ts'
@@ -7,6 +8,7 @@ import { startStack } from './stack.ts'
 const started = Date.now()
 try {
   const distDir = await buildApps((line) => console.log(line))
+  await buildNextApp((line) => console.log(line))
   const stack = await startStack({
     distDir,
     dataDir: process.env.LATCHKEY_DATA_DIR || undefined,
@@ -25,6 +27,7 @@ Latchkey demo is ready (${((Date.now() - started) / 1000).toFixed(1)} s)
   App frontend      ${ORIGINS.app}
   App backend (API) ${ORIGINS.api}
   Admin app         ${ORIGINS.admin}
+  Next.js app       ${ORIGINS.next}
   Identity provider ${ORIGINS.idp}
 
   Audit log         ${stack.auditLog}
