@@ -14,8 +14,8 @@ import {
   redisStore,
   type Store,
   sqliteStore,
-} from '../packages/store/src/index.ts'
-import { compare } from './harness.ts'
+} from '../../packages/store/src/index.ts'
+import { compare } from '../lib/harness.ts'
 
 const PARALLEL = 32
 const POSTGRES = process.env.LATCHKEY_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -49,14 +49,15 @@ export async function benchStores() {
         batch: PARALLEL,
         run: () => Promise.all(keys.map((key) => op(store, key))),
       }))
-    await compare(
+    const get = await compare(
       `session lookup: store.get, ${PARALLEL} in flight`,
       cases((store, key) => store.get('bench', key)),
     )
-    await compare(
+    const set = await compare(
       `session write: store.set with TTL, ${PARALLEL} in flight`,
       cases((store, key) => store.set('bench', key, session, { ttl: 600 })),
     )
+    return { get, set }
   } finally {
     for (const store of stores) {
       for (const key of keys) await store.delete('bench', key).catch(() => undefined)
