@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { AUTH_ENDPOINTS } from '@latchkey/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HttpBrowser } from '../../../test/support/http_browser.ts'
 import { buildApps } from '../src/build_apps.ts'
@@ -40,15 +41,7 @@ const RSS_GROWTH_MIB = 300
 /** The fuzz traffic's own source address, so the IdP's per-address throttle it trips leaves the real sign-ins (from 127.0.0.1) alone. */
 const FUZZ_ADDRESS = '127.0.0.2'
 
-const BACKEND_PATHS = [
-  '/auth/login',
-  '/auth/callback',
-  '/auth/refresh',
-  '/auth/logout',
-  '/auth/me',
-  '/auth/backchannel-logout',
-  '/api/me',
-]
+const BACKEND_PATHS = [...Object.values(AUTH_ENDPOINTS), '/api/me']
 
 const host = (origin: string) => new URL(origin).host
 

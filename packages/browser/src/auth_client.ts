@@ -1,4 +1,4 @@
-import { CSRF_HEADER, isUnsafeMethod, REFRESH_ON } from '@latchkey/protocol'
+import { AUTH_ENDPOINTS, CSRF_HEADER, isUnsafeMethod, REFRESH_ON } from '@latchkey/protocol'
 import { csrfTokenSource } from './csrf_token.ts'
 import { refreshGate } from './refresh_gate.ts'
 import type { AuthClientOptions, AuthEvent, AuthState, User } from './types.ts'
@@ -112,7 +112,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const refresh = refreshGate(
     `${channelName}:refresh`,
     async () => {
-      const response = await send(endpoint('/auth/refresh'), { method: 'POST' })
+      const response = await send(endpoint(AUTH_ENDPOINTS.refresh), { method: 'POST' })
       if (!response.ok) {
         lostSession()
         return false
@@ -123,7 +123,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       return true
     },
     // After waiting for another tab's refresh: is the session already good again?
-    async () => (await send(endpoint('/auth/me'))).ok,
+    async () => (await send(endpoint(AUTH_ENDPOINTS.me))).ok,
   )
 
   const authFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
@@ -149,7 +149,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   return {
     fetch: authFetch as typeof fetch,
     async me() {
-      const response = await authFetch(endpoint('/auth/me'))
+      const response = await authFetch(endpoint(AUTH_ENDPOINTS.me))
       if (!response.ok) {
         lostSession()
         return null
@@ -169,10 +169,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       const back =
         returnTo ??
         (typeof location === 'undefined' ? '/' : `${location.pathname}${location.search}`)
-      navigate(`${endpoint('/auth/login')}?returnTo=${encodeURIComponent(back)}`)
+      navigate(`${endpoint(AUTH_ENDPOINTS.login)}?returnTo=${encodeURIComponent(back)}`)
     },
     async logout() {
-      const response = await send(endpoint('/auth/logout'), { method: 'POST' })
+      const response = await send(endpoint(AUTH_ENDPOINTS.logout), { method: 'POST' })
       const body = (await response.json().catch(() => ({}))) as { logoutUrl?: string | null }
       csrf.forget()
       leaving = Boolean(body.logoutUrl)

@@ -6,6 +6,7 @@ export {
   type PrefixAttributes,
 } from './cookie_names.ts'
 export { CSRF_HEADER, isUnsafeMethod } from './csrf.ts'
+export { AUTH_ENDPOINTS } from './endpoints.ts'
 export { ERROR_CODES, type ErrorBody, type ErrorCode, REFRESH_ON } from './error_codes.ts'
 export { isAuthority, originForm } from './request_target.ts'
 export { ACCESS_TOKEN_TYPE, DEFAULT_SCOPE, SIGNING_ALGORITHM } from './tokens.ts'

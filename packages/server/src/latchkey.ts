@@ -1,4 +1,4 @@
-import { isUnsafeMethod } from '@latchkey/protocol'
+import { AUTH_ENDPOINTS, isUnsafeMethod } from '@latchkey/protocol'
 import { type AuthContext, authenticator } from './authenticate.ts'
 import { type Context, sharedParts } from './context.ts'
 import { cors } from './cors.ts'
@@ -74,12 +74,12 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
   const authenticate = authenticator(ctx)
 
   const routes: Record<string, (request: Request, url: URL) => Promise<Response>> = {
-    'GET /auth/login': login(ctx),
-    'GET /auth/callback': callback(ctx),
-    'POST /auth/refresh': refresh(ctx),
-    'POST /auth/logout': logout(ctx),
-    'GET /auth/me': me(ctx),
-    'POST /auth/backchannel-logout': backchannelLogout(ctx),
+    [`GET ${AUTH_ENDPOINTS.login}`]: login(ctx),
+    [`GET ${AUTH_ENDPOINTS.callback}`]: callback(ctx),
+    [`POST ${AUTH_ENDPOINTS.refresh}`]: refresh(ctx),
+    [`POST ${AUTH_ENDPOINTS.logout}`]: logout(ctx),
+    [`GET ${AUTH_ENDPOINTS.me}`]: me(ctx),
+    [`POST ${AUTH_ENDPOINTS.backchannelLogout}`]: backchannelLogout(ctx),
   }
 
   /** The methods Latchkey answers on each of its paths, for the 405 of a wrong one. */

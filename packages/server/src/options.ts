@@ -1,5 +1,6 @@
 import {
   ACCESS_TOKEN_TYPE,
+  AUTH_ENDPOINTS,
   COOKIE_BASE_NAMES,
   type CookieKind,
   cookiePrefix,
@@ -238,7 +239,7 @@ export function resolveOptions(options: LatchkeyOptions): ResolvedOptions {
       ...base,
       httpOnly: true,
       sameSite: 'Strict' as const,
-      path: '/auth/refresh',
+      path: AUTH_ENDPOINTS.refresh,
       maxAge: sessionMaxAge,
     },
     // Readable by the frontend's JavaScript: it echoes it in the X-CSRF-Token header.
@@ -248,7 +249,7 @@ export function resolveOptions(options: LatchkeyOptions): ResolvedOptions {
       ...base,
       httpOnly: true,
       sameSite: 'Lax' as const,
-      path: '/auth/callback',
+      path: AUTH_ENDPOINTS.callback,
       maxAge: 600,
     },
   }

@@ -1,3 +1,4 @@
+import { AUTH_ENDPOINTS } from '@latchkey/protocol'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rawRequest } from '../../../test/support/raw_http.ts'
@@ -19,12 +20,7 @@ import {
 // limit) straight onto a socket.
 
 const PATHS = [
-  '/auth/login',
-  '/auth/callback',
-  '/auth/refresh',
-  '/auth/logout',
-  '/auth/me',
-  '/auth/backchannel-logout',
+  ...Object.values(AUTH_ENDPOINTS),
   '/api/me',
   '/api/items',
   '/api/admin',
