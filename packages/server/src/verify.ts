@@ -1,5 +1,6 @@
 import { decodeJwt, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose'
 import { InvalidToken, TokenExpired } from './errors.ts'
+import { boundedCache } from './lib/bounded_cache.ts'
 
 export interface AccessClaims extends JWTPayload {
   sub: string
@@ -29,12 +30,13 @@ export interface VerifierOptions {
  * allowed algorithms only (ES256 by default: no `none`, no HMAC confusion), the `typ`, exact
  * `iss` and `aud`, `exp` and `nbf` with a bounded clock tolerance.
  *
- * A verified token is remembered (bounded, oldest evicted first) so a repeated token skips the signature check;
- * each hit re-checks `exp`/`nbf`, so nothing is accepted a moment past its validity.
+ * A verified token is remembered (bounded, a random entry evicted when full) so a repeated
+ * token skips the signature check; each hit re-checks `exp`/`nbf`, so nothing is accepted a
+ * moment past its validity.
  */
 export function createVerifier(options: VerifierOptions) {
   const { issuer, audience, keys, clockTolerance, cacheSize = 10_000, algorithms, typ } = options
-  const cache = new Map<string, AccessClaims>()
+  const cache = boundedCache<AccessClaims>(cacheSize)
 
   const stillValid = (claims: AccessClaims, now: number) => {
     if (claims.exp + clockTolerance <= now) throw new TokenExpired('the access token has expired')
@@ -63,7 +65,6 @@ export function createVerifier(options: VerifierOptions) {
           // is done as of just before its expiry; the caller never treats it as signed in.
           ...(allowExpired && { currentDate: new Date(((decodeJwt(token).exp ?? 0) - 1) * 1000) }),
         })
-        if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string)
         cache.set(token, payload)
         return allowExpired ? payload : stillValid(payload, now)
       } catch (error) {
