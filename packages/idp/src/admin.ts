@@ -2,6 +2,7 @@ import type { Store } from '@latchkey/store'
 import { createAccounts } from './accounts/accounts.ts'
 import { createClients } from './clients.ts'
 import { createKeys, KEY_RETENTION_SECONDS } from './keys.ts'
+import { createPasskeys } from './passkeys/credentials.ts'
 
 /** Published when an administrator disables an account, so the running IdP ends its sessions. */
 export const ACCOUNT_DISABLED = 'idp:account-disabled'
@@ -43,6 +44,7 @@ export function createAdmin(
     },
     accounts,
     clients: createClients(stores.durable),
+    passkeys: createPasskeys(stores.durable),
     keys,
     /**
      * Adds a new signing key; every running IdP on these stores publishes it at once and signs

@@ -6,6 +6,8 @@ import type Provider from 'oidc-provider'
 import type { Logger } from 'pino'
 import { accessTokens } from './access_tokens.ts'
 import { accountApi } from './account_api.ts'
+import { CONSOLE_CLIENT, consoleClient, consoleSession } from './account_console/console_session.ts'
+import { accountConsole, passkeyRegistrationOptions } from './account_console/routes.ts'
 import type { Accounts } from './accounts/accounts.ts'
 import { ACCOUNT_DISABLED, ADMIN_ACTION, createAdmin, KEYS_ROTATED } from './admin.ts'
 import { createAudit } from './audit.ts'
@@ -14,10 +16,17 @@ import { type Clients, toMetadata } from './clients.ts'
 import { cookieKeys, type Keys, nextActivation } from './keys.ts'
 import { bearerGuard } from './lib/bearer.ts'
 import { BodyTooLargeError, declaredTooLarge, sendTooLarge } from './lib/body_limit.ts'
+import { formTokens } from './lib/form_token.ts'
 import { forwardedFacts } from './lib/forwarded.ts'
 import { normalizeTarget } from './lib/host.ts'
 import { sendHtml, sendJson } from './lib/http.ts'
 import { setSecurityHeaders } from './lib/security_headers.ts'
+import { passkeyAssets } from './passkeys/assets.ts'
+import { passkeyAuthentication } from './passkeys/authentication.ts'
+import type { Passkeys } from './passkeys/credentials.ts'
+import { passkeyOptionsRoute } from './passkeys/options_route.ts'
+import { passkeyRegistration } from './passkeys/registration.ts'
+import { challenges, relyingPartyOf } from './passkeys/relying_party.ts'
 import { storeAdapter } from './provider/adapter.ts'
 import { buildProvider } from './provider/build.ts'
 import { interactionRoutes } from './screens/interactions.ts'
@@ -74,6 +83,8 @@ export interface IdentityProvider {
   clients: Clients
   keys: Keys
   sessions: Sessions
+  /** The users' passkeys (WebAuthn credentials): listed and removed by account. */
+  passkeys: Passkeys
   /** Disables an account and ends every one of its sessions and grants. */
   disableAccount(username: string): Promise<void>
   /** Stops listening to the stores (the caller closes the stores and the HTTP server). */
@@ -112,10 +123,12 @@ export async function createIdentityProvider(
   } as typeof DEFAULTS & { brandName: string; fetch: typeof fetch }
   const audit = createAudit(logger)
   const admin = createAdmin(stores, { brandName: settings.brandName })
-  const { accounts, clients, keys } = admin
+  const { accounts, clients, keys, passkeys } = admin
   const cookieSecrets = await cookieKeys(durable)
 
+  const consoleMetadata = consoleClient(issuer)
   const Adapter = storeAdapter(ephemeral, async (id) => {
+    if (id === CONSOLE_CLIENT) return consoleMetadata
     const client = await clients.find(id)
     return client && toMetadata(client)
   })
@@ -191,9 +204,25 @@ export async function createIdentityProvider(
   })()
   const forwarded = forwardedFacts(options.trustProxy ?? false)
   const maxBodyBytes = options.maxBodyBytes ?? 56 * 1024
+  const relyingParty = relyingPartyOf(issuer, settings.brandName)
+  const ceremonies = challenges(ephemeral)
+  const signIn = signInSteps({
+    accounts,
+    ephemeral,
+    throttle,
+    audit,
+    passkeys,
+    passkeyAuthentication: passkeyAuthentication(relyingParty, passkeys, ceremonies, audit),
+  })
+  const handlePasskeyOptions = passkeyOptionsRoute({
+    provider: () => provider,
+    signIn,
+    tokens: formTokens(formKey),
+    maxBodyBytes,
+  })
   const handleInteraction = interactionRoutes({
     provider: () => provider,
-    signIn: signInSteps({ accounts, ephemeral, throttle, audit }),
+    signIn,
     audit,
     brand: settings.brandName,
     formKey,
@@ -203,6 +232,21 @@ export async function createIdentityProvider(
   const guard = bearerGuard(issuer, tokens.verify, maxBodyBytes)
   const handleAccount = accountApi(guard, clients, sessions, audit)
   const handleUserinfo = userinfoEndpoint(guard, accounts, clients)
+  const consoleDeps = {
+    brand: settings.brandName,
+    accounts,
+    passkeys,
+    registration: passkeyRegistration(relyingParty, passkeys, ceremonies),
+    sessions,
+    clients,
+    ephemeral,
+    audit,
+    session: consoleSession({ issuer, provider: () => provider, accounts, ephemeral }),
+    formKey,
+    maxBodyBytes,
+  }
+  const handleConsole = accountConsole(consoleDeps)
+  const handleRegistrationOptions = passkeyRegistrationOptions(consoleDeps)
 
   const serveStylesheet = async (_req: IncomingMessage, res: ServerResponse, path: string) => {
     if (path !== '/assets/latchkey.css') return false
@@ -219,9 +263,13 @@ export async function createIdentityProvider(
   // its own errors (RFC 6749 §5.2).
   const routes: { answers: 'html' | 'json'; handle: typeof handleAccount }[] = [
     { answers: 'html', handle: serveStylesheet },
+    { answers: 'html', handle: passkeyAssets() },
+    { answers: 'json', handle: handlePasskeyOptions },
     { answers: 'html', handle: handleInteraction },
     { answers: 'json', handle: handleAccount },
     { answers: 'json', handle: handleUserinfo },
+    { answers: 'json', handle: handleRegistrationOptions },
+    { answers: 'html', handle: handleConsole },
   ]
   /** The one place an error on the IdP's own routes becomes a response. */
   const sendError = (res: ServerResponse, error: Error, answers: 'html' | 'json') => {
@@ -285,6 +333,7 @@ export async function createIdentityProvider(
       },
     },
     sessions,
+    passkeys,
     async disableAccount(username) {
       const account = await accounts.setDisabled(username, true)
       await onDisabled(account.id)

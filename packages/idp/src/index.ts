@@ -14,6 +14,7 @@ export {
   type IdentityProviderOptions,
 } from './identity_provider.ts'
 export type { KeyInfo, Keys } from './keys.ts'
+export type { Passkeys, PasskeyView } from './passkeys/credentials.ts'
 export {
   ListenError,
   type ServedIdentityProvider,

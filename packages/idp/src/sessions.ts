@@ -91,6 +91,12 @@ export function createSessions(ephemeral: Store, audit: Audit, backchannel: Back
       await end(match.id, match.session)
       return true
     },
+    /** Ends every session of this account but one (`keep`, a uid): "sign out everywhere else". */
+    async endOthers(accountId: string, keep: string): Promise<number> {
+      const others = (await ofAccount(accountId)).filter((s) => s.session.uid !== keep)
+      for (const { id, session } of others) await end(id, session)
+      return others.length
+    },
     async endAll(accountId: string): Promise<number> {
       const sessions = await ofAccount(accountId)
       for (const { id, session } of sessions) await end(id, session)

@@ -1,23 +1,43 @@
 import type { Store } from '@latchkey/store'
-import type { Accounts } from './accounts/accounts.ts'
+import { AccountError, type Accounts } from './accounts/accounts.ts'
 import type { Audit } from './audit.ts'
+import type { PasskeyAuthentication } from './passkeys/authentication.ts'
+import type { Passkeys } from './passkeys/credentials.ts'
 import type { Throttle } from './throttle.ts'
 
 /** Where a sign-in stands between its steps, per interaction. */
 export interface Pending {
   accountId: string
   username: string
-  /** `ended`: too many wrong codes; this interaction can no longer sign anyone in. */
-  stage: 'mfa' | 'enrol' | 'recovery-codes' | 'ended'
+  /**
+   * `ended`: too many wrong codes; this interaction can no longer sign anyone in.
+   * `new-password`: an administrator asked for a new password, chosen before the sign-in ends.
+   */
+  stage: 'mfa' | 'enrol' | 'recovery-codes' | 'new-password' | 'ended'
   secret?: string
   otpauthUrl?: string
   amr: string[]
+  /** The second factors the account has, at the `mfa` stage. */
+  factors?: { totp: boolean; passkey: boolean }
+  mustChangePassword?: boolean
 }
+
+/**
+ * The authentication context classes the IdP asserts (OIDC Core §2 `acr`): a password alone,
+ * or more than one factor — a password and a code or passkey, or a passkey alone (possession
+ * of the key plus the user verification it requires).
+ */
+export const ACR = {
+  password: 'urn:latchkey:acr:password',
+  mfa: 'urn:latchkey:acr:mfa',
+} as const
 
 /** What oidc-provider is told when a sign-in completes. */
 export interface Login {
   accountId: string
+  /** RFC 8176 method names: pwd, otp, rec (recovery code), hwk (passkey), mfa. */
   amr: string[]
+  acr: string
 }
 
 type Refused = { kind: 'refused'; rule: 'address' | 'account'; retryAfter: number }
@@ -35,8 +55,22 @@ export type CodeResult =
   | { kind: 'wrong'; pending: Pending }
   | { kind: 'ended' }
   | Refused
+  | { kind: 'second-factor'; pending: Pending }
   | { kind: 'signed-in'; login: Login }
   | { kind: 'enrolled'; codes: string[] }
+
+export type PasskeyResult =
+  | { kind: 'expired' }
+  | { kind: 'ended' }
+  /** Not a valid assertion for this sign-in (or a cloned authenticator, or a disabled account). */
+  | { kind: 'refused'; pending?: Pending }
+  | { kind: 'second-factor'; pending: Pending }
+  | { kind: 'signed-in'; login: Login }
+
+export type NewPasswordResult =
+  | { kind: 'expired' }
+  | { kind: 'weak'; message: string; pending: Pending }
+  | { kind: 'signed-in'; login: Login }
 
 const PENDING = 'interaction:pending'
 // An interaction lives 600 s (provider configuration): so does what it waits for.
@@ -52,15 +86,34 @@ export function signInSteps(deps: {
   ephemeral: Store
   throttle: Throttle
   audit: Audit
+  passkeys: Passkeys
+  passkeyAuthentication: PasskeyAuthentication
 }) {
-  const { accounts, ephemeral, throttle, audit } = deps
+  const { accounts, ephemeral, throttle, audit, passkeys, passkeyAuthentication } = deps
 
   const complete = async (uid: string, ip: string, pending: Pending): Promise<Login> => {
     await ephemeral.delete(PENDING, uid)
     await throttle.signedIn(pending.username)
     audit('login.succeeded', { accountId: pending.accountId, amr: pending.amr, ip })
-    return { accountId: pending.accountId, amr: pending.amr }
+    const acr = pending.amr.length > 1 ? ACR.mfa : ACR.password
+    return { accountId: pending.accountId, amr: pending.amr, acr }
   }
+
+  /** Every factor passed: signed in, or first the new password an administrator asked for. */
+  const finish = async (
+    uid: string,
+    ip: string,
+    pending: Pending,
+  ): Promise<{ kind: 'signed-in'; login: Login } | { kind: 'second-factor'; pending: Pending }> => {
+    if (!pending.mustChangePassword)
+      return { kind: 'signed-in', login: await complete(uid, ip, pending) }
+    const next: Pending = { ...pending, stage: 'new-password' }
+    await ephemeral.set(PENDING, uid, next, { ttl: PENDING_TTL })
+    return { kind: 'second-factor', pending: next }
+  }
+
+  /** Where the passkey ceremony's challenge of this interaction is kept. */
+  const place = (uid: string) => `login:${uid}`
 
   /** Checks a code for the pending stage: a TOTP or recovery code, or the first enrolled TOTP. */
   const check = async (pending: Pending, code: string) => {
@@ -98,15 +151,20 @@ export function signInSteps(deps: {
         return { kind: 'wrong' }
       }
       await ticket.passed()
+      const factors = {
+        totp: account.totpEnrolled,
+        passkey: (await passkeys.ofAccount(account.id)).length > 0,
+      }
       const pending: Pending = {
         accountId: account.id,
         username: account.username,
         stage: 'mfa',
         amr: ['pwd'],
+        factors,
+        ...(account.passwordChangeRequired && { mustChangePassword: true }),
       }
-      if (!account.totpEnrolled && !account.mfaRequired)
-        return { kind: 'signed-in', login: await complete(uid, ip, pending) }
-      if (!account.totpEnrolled) {
+      if (!factors.totp && !factors.passkey && !account.mfaRequired) return finish(uid, ip, pending)
+      if (!factors.totp && !factors.passkey) {
         const { secret, otpauthUrl } = accounts.beginTotp(account)
         Object.assign(pending, { stage: 'enrol', secret, otpauthUrl })
       }
@@ -157,13 +215,66 @@ export function signInSteps(deps: {
       }
       audit('mfa.succeeded', { accountId, method: result.method })
       const amr = ['pwd', result.method === 'totp' ? 'otp' : 'rec']
-      return { kind: 'signed-in', login: await complete(uid, ip, { ...pending, amr }) }
+      return finish(uid, ip, { ...pending, amr })
     },
 
     /** After the recovery codes were shown: the enrolment sign-in completes. */
-    async acknowledge(uid: string, ip: string): Promise<Login | undefined> {
+    async acknowledge(uid: string, ip: string) {
       const pending = await ephemeral.get<Pending>(PENDING, uid)
-      return pending?.stage === 'recovery-codes' ? complete(uid, ip, pending) : undefined
+      return pending?.stage === 'recovery-codes' ? finish(uid, ip, pending) : undefined
+    },
+
+    /**
+     * The options of a passkey ceremony for this interaction: for the second factor, the
+     * account's passkeys; otherwise any discoverable passkey of this IdP.
+     */
+    async passkeyOptions(uid: string) {
+      const pending = await ephemeral.get<Pending>(PENDING, uid)
+      if (pending?.stage === 'ended') return undefined
+      const second = pending?.stage === 'mfa' && pending.factors?.passkey
+      return passkeyAuthentication.options(place(uid), second ? pending.accountId : undefined)
+    },
+
+    /**
+     * A passkey assertion: the second factor after a password (`mfa` stage), or the whole
+     * sign-in. User verification is required either way, so a passkey alone is two factors.
+     */
+    async passkey(uid: string, ip: string, credential: string | null): Promise<PasskeyResult> {
+      const pending = await ephemeral.get<Pending>(PENDING, uid)
+      if (pending?.stage === 'ended') return { kind: 'ended' }
+      const second = pending?.stage === 'mfa' ? pending : undefined
+      if (pending && !second) return { kind: 'expired' }
+      const result = await passkeyAuthentication.verify(place(uid), credential, second?.accountId)
+      if (result.kind === 'expired') return result
+      const account =
+        result.kind === 'verified' ? await accounts.find(result.passkey.accountId) : undefined
+      if (result.kind !== 'verified' || !account || account.disabled) {
+        audit('passkey.failed', { accountId: second?.accountId, ip, reason: result.kind })
+        return { kind: 'refused', ...(second && { pending: second }) }
+      }
+      audit('passkey.succeeded', { accountId: account.id, passkey: result.passkey.id })
+      if (second) return finish(uid, ip, { ...second, amr: ['pwd', 'hwk', 'mfa'] })
+      // No password typed: a required password change waits for the next password sign-in.
+      return finish(uid, ip, {
+        accountId: account.id,
+        username: account.username,
+        stage: 'mfa',
+        amr: ['hwk', 'mfa'],
+      })
+    },
+
+    /** The new password an administrator asked for (`new-password` stage). */
+    async newPassword(uid: string, ip: string, password: string): Promise<NewPasswordResult> {
+      const pending = await ephemeral.get<Pending>(PENDING, uid)
+      if (pending?.stage !== 'new-password') return { kind: 'expired' }
+      try {
+        await accounts.changePassword(pending.accountId, undefined, password)
+      } catch (error) {
+        if (!(error instanceof AccountError)) throw error
+        return { kind: 'weak', message: error.message, pending }
+      }
+      audit('password.changed', { accountId: pending.accountId, ip, required: true })
+      return { kind: 'signed-in', login: await complete(uid, ip, pending) }
     },
   }
 }

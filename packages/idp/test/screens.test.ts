@@ -24,7 +24,7 @@ describe('identity provider: screens', () => {
     return { browser, page: await browser.follow(url.href) }
   }
 
-  it('serves the sign-in page uncached, unframeable and script-free, naming brand and app (escaped)', async () => {
+  it('serves the sign-in page uncached, unframeable, with only its own script file, naming brand and app (escaped)', async () => {
     const { page } = await openLogin()
     const { headers } = page.response
     expect(page.response.status).toBe(200)
@@ -32,12 +32,18 @@ describe('identity provider: screens', () => {
     const csp = headers.get('content-security-policy') ?? ''
     expect(csp).toContain("frame-ancestors 'none'")
     expect(csp).toContain("default-src 'none'")
-    expect(csp).toContain("script-src 'none'")
+    // Passkeys need the IdP's own script file; nothing inline, nothing from elsewhere.
+    expect(csp).toContain("script-src 'self';")
+    expect(csp).not.toMatch(/unsafe-inline|https?:/)
     expect(headers.get('x-frame-options')).toBe('DENY')
     const html = await page.response.text()
     expect(html).toContain('Acme Sign-in')
     expect(html).toContain('Acme &lt;Notes&gt;')
-    expect(html).not.toContain('<script')
+    expect(html.match(/<script[^>]*>/g)).toEqual(['<script src="/assets/passkey.js" defer>'])
+    // Without script the passkey form stays hidden and the password form works alone.
+    expect(html).toMatch(
+      /<form method="post" action="[^"]+\/passkey" data-passkey="sign-in" hidden>/,
+    )
     // Keyboard use: labelled fields, a real submit button, autocomplete hints.
     expect(html).toMatch(/<label for="username">/)
     expect(html).toMatch(/<button[^>]*type="submit"/)

@@ -30,16 +30,19 @@ export const CLIENT_SECRET = 'test-secret-0123456789abcdef0123456789'
 export async function startIdp(
   options: Partial<IdentityProviderOptions> & {
     stores?: { durable: Store; ephemeral: Store }
+    /** The issuer's host name: `localhost` for a browser's secure context (WebAuthn). */
+    issuerHost?: string
   } = {},
 ): Promise<TestIdp> {
   let handler: IdentityProvider['handler'] | undefined
   const server = createServer((req, res) => handler?.(req, res))
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const issuer = `http://${options.issuerHost ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`
   const stores = options.stores ?? { durable: memoryStore(), ephemeral: memoryStore() }
   const logger = process.env.LATCHKEY_TEST_LOG ? pino({ level: 'debug' }) : undefined
-  const idp = await createIdentityProvider({ logger, ...options, issuer, stores })
+  const { issuerHost: _host, ...rest } = options
+  const idp = await createIdentityProvider({ logger, ...rest, issuer, stores })
   handler = idp.handler
   return {
     idp,

@@ -19,6 +19,8 @@ export interface Account {
   disabled: boolean
   /** The user must pass a second factor; without TOTP enrolled they are sent to enrolment. */
   mfaRequired: boolean
+  /** An administrator asked for a new password: the next password sign-in asks for one. */
+  passwordChangeRequired?: boolean
   createdAt: string
 }
 
@@ -72,7 +74,12 @@ const publicView = ({
 export type AccountView = ReturnType<typeof publicView>
 
 /** What an account or client change can fail on; each code is a stable promise to callers. */
-export type AccountErrorCode = 'not_found' | 'already_exists' | 'invalid_input' | 'weak_password'
+export type AccountErrorCode =
+  | 'not_found'
+  | 'already_exists'
+  | 'invalid_input'
+  | 'weak_password'
+  | 'wrong_password'
 
 /**
  * Raised for caller mistakes the CLI and admin code show as they are: the message is meant for
@@ -177,6 +184,61 @@ export function createAccounts(durable: Store, ephemeral: Store, issuerName: str
       const account = await mustFind(username)
       checkPasswordPolicy(password)
       await save({ ...account, passwordHash: await hashPassword(password) })
+    },
+
+    /**
+     * Replaces a password, by the user: with the current one (`current`), or without it at
+     * sign-in, where the password was just checked (`current: undefined`). Clears a required
+     * change. Throws `wrong_password` or `weak_password`.
+     */
+    async changePassword(id: string, current: string | undefined, next: string): Promise<void> {
+      const account = await load(id)
+      if (!account) throw new AccountError('not_found', 'no such account')
+      if (current !== undefined && !(await verifyPassword(account.passwordHash, current)))
+        throw new AccountError('wrong_password', 'the current password is wrong')
+      try {
+        checkPasswordPolicy(next)
+      } catch (error) {
+        throw new AccountError('weak_password', (error as Error).message)
+      }
+      const { passwordChangeRequired: _r, ...rest } = account
+      await save({ ...rest, passwordHash: await hashPassword(next) })
+    },
+
+    /** Makes the next password sign-in ask for a new password (`latchkey users require-password-change`). */
+    async requirePasswordChange(username: string): Promise<AccountView> {
+      const account = { ...(await mustFind(username)), passwordChangeRequired: true }
+      await save(account)
+      return publicView(account)
+    },
+
+    /** The user's own profile fields (the account console). */
+    async updateProfile(id: string, profile: { name: string; email: string }): Promise<void> {
+      const parsed = z
+        .object({ name: z.string().trim().min(1).max(200), email: z.email().or(z.literal('')) })
+        .safeParse(profile)
+      if (!parsed.success)
+        throw new AccountError('invalid_input', 'enter a name and a valid email address')
+      const account = await load(id)
+      if (!account) throw new AccountError('not_found', 'no such account')
+      await save({ ...account, ...parsed.data })
+    },
+
+    /** Turns TOTP off, with its recovery codes (the user, from the account console). */
+    async removeTotp(id: string): Promise<void> {
+      const account = await load(id)
+      if (!account) throw new AccountError('not_found', 'no such account')
+      const { totpSecret: _t, ...rest } = account
+      await save({ ...rest, recoveryCodes: [] })
+    },
+
+    /** Ten new recovery codes in place of the old ones; only with TOTP on. */
+    async regenerateRecoveryCodes(id: string): Promise<string[] | undefined> {
+      const account = await load(id)
+      if (!account?.totpSecret) return undefined
+      const { codes, hashes } = newRecoveryCodes()
+      await save({ ...account, recoveryCodes: hashes })
+      return codes
     },
 
     /** Starts TOTP enrolment: a fresh secret and otpauth URI, not active until confirmed. */

@@ -1,4 +1,5 @@
 import { hash, verify } from '@node-rs/argon2'
+import { isCommonPassword } from './common_passwords.ts'
 
 // OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1 (the minimum it lists).
 // Algorithm 2 is argon2id in @node-rs/argon2's enum.
@@ -25,10 +26,16 @@ export async function verifyPassword(
   }
 }
 
-/** ASVS 5.0 V6.2: at least 8 characters, at most 128 (argon2 has no truncation, but bound work). */
+/**
+ * ASVS 5.0 V6.2: at least 8 characters, at most 128 (argon2 has no truncation, but bound
+ * work), and not one of the most common passwords (V6.2.4).
+ */
 export function checkPasswordPolicy(password: string): void {
   const length = [...password].length
   if (length < 8 || length > 128) {
     throw new TypeError('password must be 8 to 128 characters long')
+  }
+  if (isCommonPassword(password)) {
+    throw new TypeError('that password is one of the most common ones: choose another')
   }
 }

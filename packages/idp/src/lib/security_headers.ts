@@ -23,6 +23,16 @@ export const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
 } as const
 
+/**
+ * The CSP of the screens that offer passkeys (the login and MFA screens, the account
+ * console): the IdP's own script file and requests to the IdP itself, still nothing inline
+ * and nothing from elsewhere.
+ */
+export const SCRIPTED_CSP = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
+} as const
+
 // RFC 6797 §7.2: sent over secure transport only (browsers ignore it on plain HTTP anyway);
 // one year, the floor the browsers' preload lists ask for.
 const HSTS = 'max-age=31536000; includeSubDomains'

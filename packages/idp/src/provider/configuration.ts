@@ -4,6 +4,7 @@ import type { AccessTokens } from '../access_tokens.ts'
 import type { Accounts } from '../accounts/accounts.ts'
 import type { SigningKey } from '../keys.ts'
 import { renderError, renderLoggedOut, renderLogout } from '../screens/protocol_pages.ts'
+import { ACR } from '../sign_in.ts'
 import { keepOfflineAccess } from './offline_access.ts'
 
 export interface ProtocolSettings {
@@ -87,6 +88,8 @@ export function providerConfiguration(
       roles: ['roles'],
     },
     conformIdTokenClaims: false,
+    // OIDC Core §3.1.2.1 `acr_values`: a password alone, or more than one factor (sign_in.ts).
+    acrValues: [ACR.password, ACR.mfa],
     async findAccount(_ctx, sub) {
       const account = await accounts.find(sub)
       if (!account || account.disabled) return undefined

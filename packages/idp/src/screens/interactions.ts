@@ -4,6 +4,7 @@ import QRCode from 'qrcode'
 import type { Audit } from '../audit.ts'
 import { formTokens } from '../lib/form_token.ts'
 import { readForm, sendHtml } from '../lib/http.ts'
+import { SCRIPTED_CSP } from '../lib/security_headers.ts'
 import type { CodeResult, Login, Pending, SignInSteps } from '../sign_in.ts'
 import {
   consentPage,
@@ -12,6 +13,7 @@ import {
   loginPage,
   messagePage,
   mfaPage,
+  newPasswordPage,
   recoveryCodesPage,
 } from './pages.ts'
 
@@ -60,7 +62,7 @@ export function interactionRoutes(deps: InteractionDeps) {
     provider().interactionFinished(
       req,
       res,
-      { login: { accountId: login.accountId, amr: login.amr } },
+      { login: { accountId: login.accountId, amr: login.amr, acr: login.acr } },
       { mergeWithLastSubmission: false },
     )
 
@@ -75,7 +77,19 @@ export function interactionRoutes(deps: InteractionDeps) {
       return sendHtml(
         res,
         status,
-        mfaPage({ ...ctxFor(uid, 'mfa'), error: error?.message }),
+        mfaPage({
+          ...ctxFor(uid, 'mfa'),
+          factors: pending.factors ?? { totp: true, passkey: false },
+          passkey: passkeyForm(uid),
+          error: error?.message,
+        }),
+        { ...SCRIPTED_CSP, ...error?.headers },
+      )
+    if (pending.stage === 'new-password')
+      return sendHtml(
+        res,
+        status,
+        newPasswordPage({ ...ctxFor(uid, 'new-password'), error: error?.message }),
         error?.headers,
       )
     const qrDataUri = await QRCode.toDataURL(pending.otpauthUrl ?? '', { margin: 1, width: 200 })
@@ -91,6 +105,12 @@ export function interactionRoutes(deps: InteractionDeps) {
       error?.headers,
     )
   }
+
+  /** Where the passkey form of this interaction posts, and asks for its options. */
+  const passkeyForm = (uid: string) => ({
+    action: `/interaction/${uid}/passkey`,
+    options: `/interaction/${uid}/passkey-options`,
+  })
 
   const ended = (res: ServerResponse) =>
     sendHtml(
@@ -139,6 +159,8 @@ export function interactionRoutes(deps: InteractionDeps) {
         }
         case 'wrong':
           return showSecondFactor(res, uid, result.pending, { status: 401, message: wrongMessage })
+        case 'second-factor':
+          return showSecondFactor(res, uid, result.pending)
         case 'enrolled':
           return sendHtml(
             res,
@@ -166,8 +188,14 @@ export function interactionRoutes(deps: InteractionDeps) {
           sendHtml(
             res,
             status,
-            loginPage({ ...ctxFor(uid, 'login'), client, username, error }),
-            headers,
+            loginPage({
+              ...ctxFor(uid, 'login'),
+              client,
+              username,
+              error,
+              passkey: passkeyForm(uid),
+            }),
+            { ...SCRIPTED_CSP, ...headers },
           ),
         )
       if (result.kind === 'missing') return page(400, 'Enter your username and password.')
@@ -191,8 +219,47 @@ export function interactionRoutes(deps: InteractionDeps) {
     ),
 
     async continue(req, res, uid) {
-      const login = await signIn.acknowledge(uid, clientIp(req))
-      return login ? finishLogin(req, res, login) : restart(res)
+      const result = await signIn.acknowledge(uid, clientIp(req))
+      if (!result) return restart(res)
+      if (result.kind === 'second-factor') return showSecondFactor(res, uid, result.pending)
+      return finishLogin(req, res, result.login)
+    },
+
+    /** A passkey: the whole sign-in, or the second factor after the password. */
+    async passkey(req, res, uid, form) {
+      const result = await signIn.passkey(uid, clientIp(req), form.get('credential'))
+      if (result.kind === 'signed-in') return finishLogin(req, res, result.login)
+      if (result.kind === 'second-factor') return showSecondFactor(res, uid, result.pending)
+      if (result.kind === 'ended') return ended(res)
+      if (result.kind === 'expired') return restart(res)
+      const message = 'That passkey could not be used. Try again, or use another way.'
+      if (result.pending)
+        return showSecondFactor(res, uid, result.pending, { status: 401, message })
+      const details = await provider().interactionDetails(req, res)
+      const client = await clientLabel(details.params.client_id)
+      return sendHtml(
+        res,
+        401,
+        loginPage({ ...ctxFor(uid, 'login'), client, error: message, passkey: passkeyForm(uid) }),
+        SCRIPTED_CSP,
+      )
+    },
+
+    async 'new-password'(req, res, uid, form) {
+      const password = form.get('password') ?? ''
+      if (password !== form.get('confirm')) {
+        const pending = await signIn.pending(uid)
+        if (pending?.stage !== 'new-password') return restart(res)
+        return showSecondFactor(res, uid, pending, {
+          status: 400,
+          message: 'The two passwords differ.',
+        })
+      }
+      const result = await signIn.newPassword(uid, clientIp(req), password)
+      if (result.kind === 'expired') return restart(res)
+      if (result.kind === 'weak')
+        return showSecondFactor(res, uid, result.pending, { status: 400, message: result.message })
+      return finishLogin(req, res, result.login)
     },
 
     async consent(req, res) {
@@ -246,7 +313,9 @@ export function interactionRoutes(deps: InteractionDeps) {
           ...ctxFor(uid, 'login'),
           client,
           username: String(details.params.login_hint ?? '') || undefined,
+          passkey: passkeyForm(uid),
         }),
+        SCRIPTED_CSP,
       )
     }
     const missing = details.prompt.details as { missingOIDCScope?: string[] }

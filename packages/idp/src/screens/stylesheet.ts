@@ -28,6 +28,27 @@ button.secondary { background: transparent; color: var(--ink); border: 1px solid
 code, .codes { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .9rem; word-break: break-all; }
 .codes { display: grid; grid-template-columns: 1fr 1fr; gap: .25rem 1rem; margin: 0 0 1rem; }
 ul.scopes { padding-left: 1.2rem; color: var(--muted); }
+input[type=email] { width: 100%; padding: .65rem .75rem; margin: 0 0 1rem;
+  border: 1px solid var(--line); border-radius: 8px; font: inherit; background: transparent; color: inherit; }
+input[readonly] { color: var(--muted); }
+button.danger { background: var(--danger); }
+button.small { width: auto; padding: .35rem .7rem; font-size: .85rem; }
+a.button { display: block; text-align: center; padding: .7rem; border-radius: 8px; background: var(--accent);
+  color: var(--accent-ink); font-weight: 600; text-decoration: none; }
+label.check { display: flex; gap: .5rem; align-items: center; font-weight: 400; margin: 0 0 1rem; }
+form + form, form[data-passkey] { margin-top: .75rem; }
+.notice { color: var(--ok); background: color-mix(in srgb, var(--ok) 10%, transparent);
+  border-radius: 8px; padding: .6rem .75rem; margin: 0 0 1rem; }
+.who { font-size: .9rem; }
+.tabs { display: flex; flex-wrap: wrap; gap: .25rem .9rem; border-bottom: 1px solid var(--line);
+  padding-bottom: .5rem; margin: 0 0 1.25rem; font-size: .9rem; }
+.tabs a { text-decoration: none; color: var(--muted); }
+.tabs a[aria-current=page] { color: var(--accent); font-weight: 600; }
+ul.items { list-style: none; padding: 0; margin: 0 0 1rem; }
+ul.items li { display: flex; justify-content: space-between; align-items: center; gap: .75rem;
+  padding: .6rem 0; border-bottom: 1px solid var(--line); }
+ul.items small { color: var(--muted); }
+.tag { font-size: .75rem; color: var(--ok); border: 1px solid var(--ok); border-radius: 999px; padding: 0 .4rem; }
 footer { color: var(--muted); font-size: .8rem; }
 a { color: var(--accent); }
 `
