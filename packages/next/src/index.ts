@@ -5,10 +5,8 @@ import { authReader } from './auth.ts'
 import { type ServerFetchOptions, serverFetcher } from './server_fetch.ts'
 
 export { ActionError, type ActionOptions, type ActionResult } from './action.ts'
-export type { GuardOptions, ProtectedRoute, Verdict } from './guard.ts'
-export { requestGuard } from './guard.ts'
+export type { GuardOptions, ProtectedRoute } from './guard.ts'
 export { latchkeyProxy, type ProxyOptions } from './proxy.ts'
-export { type Refreshed, refreshSession } from './refresh.ts'
 export { authRoutes } from './route.ts'
 export type { ServerFetchOptions } from './server_fetch.ts'
 export type { Session } from './session.ts'
@@ -76,7 +74,7 @@ export function sharedLatchkey(name: string, create: () => Latchkey): Latchkey {
  * `createLatchkey()` would run twice — with a memory store, as two stores that know nothing
  * of each other's sign-ins and refreshes.
  */
-export function shared<T>(name: string, create: () => T): T {
+function shared<T>(name: string, create: () => T): T {
   const key = Symbol.for(`@latchkey/next:${name}`)
   const slot = globalThis as unknown as Record<symbol, T | undefined>
   slot[key] ??= create()

@@ -6,6 +6,7 @@ import { csrf } from './csrf.ts'
 import { idpClient, type TokenSet } from './idp_client.ts'
 import { sealer } from './lib/crypto.ts'
 import { once } from './lib/once.ts'
+import { observedStore } from './observe.ts'
 import type { CookieNames, ResolvedOptions } from './options.ts'
 import { refresher } from './refresh.ts'
 import { revocationList } from './revocation.ts'
@@ -49,7 +50,8 @@ function cookieJar({ names, attributes }: ResolvedOptions) {
 
 /** The parts every endpoint and mode strategy shares, built once per `createLatchkey`. */
 export function sharedParts(o: ResolvedOptions) {
-  const { store, attributes } = o
+  const { attributes } = o
+  const store = o.events ? observedStore(o.store, o.events) : o.store
   const seal = sealer(o.secrets)
   const idp = idpClient(o)
   const revoked = revocationList(

@@ -11,6 +11,8 @@ export function cors(origins: Set<string>) {
     return origin !== null && origins.has(origin) ? origin : undefined
   }
   return {
+    /** Whether the request comes from a trusted frontend's origin. */
+    allows: (request: Request) => allowed(request) !== undefined,
     isPreflight: (request: Request) =>
       request.method === 'OPTIONS' && request.headers.has('access-control-request-method'),
     preflight(request: Request): Response {

@@ -20,6 +20,7 @@ export {
   createLatchkey,
   type Latchkey,
 } from './latchkey.ts'
+export type { EndpointName, LatchkeyEvent, StoreOperation } from './observe.ts'
 export type {
   AccessTokenOptions,
   ClientAuthentication,

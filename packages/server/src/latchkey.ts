@@ -4,11 +4,13 @@ import { type Context, sharedParts } from './context.ts'
 import { cors } from './cors.ts'
 import { backchannelLogout } from './endpoints/backchannel_logout_endpoint.ts'
 import { callback } from './endpoints/callback.ts'
+import { healthz, readyz } from './endpoints/health.ts'
 import { login } from './endpoints/login.ts'
 import { logout } from './endpoints/logout.ts'
 import { me } from './endpoints/me.ts'
 import { refresh } from './endpoints/refresh_endpoint.ts'
-import { errorResponse, Forbidden, MethodNotAllowed } from './errors.ts'
+import { AuthError, Forbidden, MethodNotAllowed } from './errors.ts'
+import { currentRequest, type EndpointName, requestIdOf } from './observe.ts'
 import { type CookieNames, type LatchkeyOptions, resolveOptions } from './options.ts'
 import { checkRequest } from './request_checks.ts'
 import { bindingOf } from './session_binding.ts'
@@ -71,22 +73,46 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
   }
   const { guard, cookies } = ctx
   const corsPolicy = cors(o.origins)
-  const authenticate = authenticator(ctx)
+  const authenticateOnly = authenticator(ctx)
 
-  const routes: Record<string, (request: Request, url: URL) => Promise<Response>> = {
-    [`GET ${AUTH_ENDPOINTS.login}`]: login(ctx),
-    [`GET ${AUTH_ENDPOINTS.callback}`]: callback(ctx),
-    [`POST ${AUTH_ENDPOINTS.refresh}`]: refresh(ctx),
-    [`POST ${AUTH_ENDPOINTS.logout}`]: logout(ctx),
-    [`GET ${AUTH_ENDPOINTS.me}`]: me(ctx),
-    [`POST ${AUTH_ENDPOINTS.backchannelLogout}`]: backchannelLogout(ctx),
+  type Answer = (request: Request, url: URL) => Promise<Response>
+  const routes: Record<string, { endpoint: EndpointName; answer: Answer }> = {
+    [`GET ${AUTH_ENDPOINTS.login}`]: { endpoint: 'login', answer: login(ctx) },
+    [`GET ${AUTH_ENDPOINTS.callback}`]: { endpoint: 'callback', answer: callback(ctx) },
+    [`POST ${AUTH_ENDPOINTS.refresh}`]: { endpoint: 'refresh', answer: refresh(ctx) },
+    [`POST ${AUTH_ENDPOINTS.logout}`]: { endpoint: 'logout', answer: logout(ctx) },
+    [`GET ${AUTH_ENDPOINTS.me}`]: { endpoint: 'me', answer: me(ctx) },
+    [`POST ${AUTH_ENDPOINTS.backchannelLogout}`]: {
+      endpoint: 'backchannelLogout',
+      answer: backchannelLogout(ctx),
+    },
+    ...(o.health && {
+      'GET /healthz': { endpoint: 'healthz', answer: healthz() },
+      'GET /readyz': { endpoint: 'readyz', answer: readyz(ctx) },
+    }),
   }
+  const emit = o.events ?? (() => {})
 
-  /** The methods Latchkey answers on each of its paths, for the 405 of a wrong one. */
-  const methodsOf = new Map<string, string[]>()
-  for (const route of Object.keys(routes)) {
+  // Reported only when someone listens: the request id costs a map entry per request.
+  const authenticate: Latchkey['authenticate'] = !o.events
+    ? authenticateOnly
+    : async (request) => {
+        try {
+          const user = await authenticateOnly(request)
+          emit({ type: 'authenticate', result: 'valid', requestId: requestIdOf(request) })
+          return user
+        } catch (error) {
+          const result = AuthError.from(error).code
+          emit({ type: 'authenticate', result, requestId: requestIdOf(request) })
+          throw error
+        }
+      }
+
+  /** Each of Latchkey's paths: its endpoint, and the methods it answers (for a 405). */
+  const paths = new Map<string, { endpoint: EndpointName; methods: string[] }>()
+  for (const [route, { endpoint }] of Object.entries(routes)) {
     const [method = '', path = ''] = route.split(' ')
-    methodsOf.set(path, [...(methodsOf.get(path) ?? []), method])
+    paths.set(path, { endpoint, methods: [...(paths.get(path)?.methods ?? []), method] })
   }
 
   /** Whether the request came over https: the socket's TLS, or a trusted proxy's word. */
@@ -98,20 +124,39 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
   async function handle(request: Request): Promise<Response | undefined> {
     const url = new URL(request.url)
     const route = routes[`${request.method} ${url.pathname}`]
-    const allowed = methodsOf.get(url.pathname)
+    const ours = paths.get(url.pathname)
+    const started = performance.now()
     let response: Response
+    let refusal: AuthError | undefined
     try {
       checkRequest(request, url, o.maxBodyBytes)
-      if (corsPolicy.isPreflight(request)) return corsPolicy.preflight(request)
-      if (!allowed) return undefined // not ours: the app's route
-      if (!route) throw new MethodNotAllowed(`use ${allowed.join(' or ')}`)
-      response = await route(request, url)
+      if (corsPolicy.isPreflight(request)) {
+        if (!corsPolicy.allows(request))
+          emit({ type: 'cors_refused', requestId: requestIdOf(request) })
+        return corsPolicy.preflight(request)
+      }
+      if (!ours) return undefined // not ours: the app's route
+      if (!route) throw new MethodNotAllowed(`use ${ours.methods.join(' or ')}`)
+      // The IdP calls made while answering carry this request's id (observe.ts).
+      response = await currentRequest.run(requestIdOf(request), () => route.answer(request, url))
     } catch (error) {
-      response = errorResponse(
-        error,
-        error instanceof MethodNotAllowed ? { allow: allowed?.join(', ') ?? '' } : undefined,
+      refusal = AuthError.from(error)
+      response = refusal.toResponse(
+        error instanceof MethodNotAllowed ? { allow: ours?.methods.join(', ') ?? '' } : undefined,
       )
     }
+    const requestId = requestIdOf(request)
+    // Requests refused before routing (a malformed target, TRACE on an app path) are no
+    // endpoint's: the adapters answer them, and they are counted as refusals there.
+    if (ours)
+      emit({
+        type: 'endpoint',
+        endpoint: ours.endpoint,
+        status: response.status,
+        ...(refusal && { error: refusal.code }),
+        seconds: (performance.now() - started) / 1000,
+        requestId,
+      })
     // Every endpoint builds its response with mutable headers (no `Response.redirect`), so
     // the headers every answer carries are added in place, without copying the response.
     const { headers } = response
@@ -121,6 +166,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     // RFC 6797 §7.2: only over https (a browser ignores it on http anyway).
     if (overHttps(request, url))
       headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains')
+    headers.set('x-request-id', requestId)
     corsPolicy.decorate(request, headers)
     return response
   }
@@ -137,8 +183,16 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     checkCsrf,
     async authorize(request, { role } = {}) {
       const user = await authenticate(request)
-      await checkCsrf(request, user)
-      if (role && !user.roles.includes(role)) throw new Forbidden(`requires role ${role}`)
+      try {
+        await checkCsrf(request, user)
+        if (role && !user.roles.includes(role)) throw new Forbidden(`requires role ${role}`)
+      } catch (error) {
+        if (o.events) {
+          const refusal = AuthError.from(error).code
+          emit({ type: 'refused', error: refusal, requestId: requestIdOf(request) })
+        }
+        throw error
+      }
       return user
     },
     applyCors: corsPolicy.decorate,

@@ -10,6 +10,7 @@ import {
 import { memoryStore, type Store } from '@latchkey/store'
 import type { JWK } from 'jose'
 import type { CookieAttributes } from './cookies.ts'
+import { type LatchkeyEvent, withRequestId } from './observe.ts'
 
 /** How access tokens are checked; the defaults fit Latchkey's IdP, the options other IdPs. */
 export interface AccessTokenOptions {
@@ -148,6 +149,19 @@ export interface LatchkeyOptions {
   fetch?: typeof fetch
   accessToken?: AccessTokenOptions
   roles?: RolesOptions
+  /**
+   * Called with what the backend does — endpoint answers, authentication results, refusals,
+   * store timings — for metrics (`prometheusMetrics()` from `@latchkey/server/metrics`) and
+   * logs. Called synchronously on the request's path: keep it cheap, never throw.
+   */
+  events?: (event: LatchkeyEvent) => void
+  /**
+   * Serve `GET /healthz` (200 while the process runs) and `GET /readyz` (200 only while the
+   * store answers and the IdP's discovery document has been read; 503 with the failing part's
+   * error code otherwise), for a load balancer or an orchestrator.
+   * @default false
+   */
+  health?: boolean
 }
 
 /** Each cookie's full name, prefix included. */
@@ -165,9 +179,10 @@ export type ResolvedOptions = Required<
     | 'clientSecret'
     | 'clientAuthentication'
     | 'clientPrivateKey'
+    | 'events'
   >
 > &
-  Pick<LatchkeyOptions, 'clientSecret' | 'clientAuthentication' | 'clientPrivateKey'> & {
+  Pick<LatchkeyOptions, 'clientSecret' | 'clientAuthentication' | 'clientPrivateKey' | 'events'> & {
     accessToken: Required<AccessTokenOptions>
     roles: {
       from: NonNullable<RolesOptions['from']>
@@ -272,8 +287,11 @@ export function resolveOptions(options: LatchkeyOptions): ResolvedOptions {
     revocationResyncSeconds: options.revocationResyncSeconds ?? 30,
     clockToleranceSeconds: options.clockToleranceSeconds ?? 30,
     trustProxy: options.trustProxy ?? false,
+    events: options.events,
+    health: options.health ?? false,
     maxBodyBytes,
-    fetch: options.fetch ?? globalThis.fetch,
+    // Every call to the IdP carries the id of the request it is made for (observe.ts).
+    fetch: withRequestId(options.fetch ?? globalThis.fetch),
     accessToken: {
       algorithms,
       typ: options.accessToken?.typ ?? ACCESS_TOKEN_TYPE,
