@@ -32,6 +32,24 @@ const issuer = z.string().refine((value) => {
   }
 }, 'must be an https:// URL without credentials, query, fragment or trailing slash (http:// only on localhost)')
 
+// An address or a CIDR range (RFC 4632 §3.1): the peers whose X-Forwarded-* the IdP believes.
+const isAddressOrRange = (entry: string) => {
+  const [address = '', bits, extra] = entry.split('/')
+  const max = isIP(address) === 4 ? 32 : 128
+  return (
+    isIP(address) !== 0 &&
+    extra === undefined &&
+    (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max))
+  )
+}
+const TRUST_PROXY_ERROR = 'must be true, false, or IP addresses and CIDR ranges separated by commas'
+const trustProxy = z.union([
+  z.boolean({ error: TRUST_PROXY_ERROR }),
+  z
+    .array(z.string().refine(isAddressOrRange, TRUST_PROXY_ERROR), { error: TRUST_PROXY_ERROR })
+    .min(1, TRUST_PROXY_ERROR),
+])
+
 const whole = (min: number, max: number, what = '') => {
   const error = `must be a whole number${what} from ${min} to ${max}`
   return z.number({ error }).int({ error }).min(min, { error }).max(max, { error })
@@ -58,8 +76,8 @@ const SETTINGS = {
   },
   trustProxy: {
     env: 'LATCHKEY_TRUST_PROXY',
-    schema: z.boolean({ error: 'must be true or false' }),
-    help: 'believe X-Forwarded-For and -Proto (only behind a proxy that sets them)',
+    schema: trustProxy,
+    help: "the proxy's addresses (127.0.0.1,::1): believe X-Forwarded-For and -Proto from them",
   },
   accessTokenTtl: {
     env: 'LATCHKEY_ACCESS_TOKEN_TTL',
@@ -112,7 +130,12 @@ class SettingError extends Error {}
 
 // Text from a flag or the environment, as the JSON type the file would hold.
 function fromText(key: Key, text: string): unknown {
-  if (key === 'trustProxy') return { true: true, false: false, 1: true, 0: false }[text] ?? text
+  if (key === 'trustProxy') {
+    return (
+      { true: true, false: false, 1: true, 0: false }[text] ??
+      text.split(',').map((entry) => entry.trim())
+    )
+  }
   if (key === 'port' || key === 'accessTokenTtl') return /^\d+$/.test(text) ? Number(text) : text
   return text
 }

@@ -281,7 +281,11 @@ describe('latchkey serve refuses a bad configuration with one line', { timeout: 
     )
     expectOneLineRefusal(
       await serve(issuer, { LATCHKEY_TRUST_PROXY: 'maybe' }),
-      /LATCHKEY_TRUST_PROXY must be true or false/,
+      /LATCHKEY_TRUST_PROXY must be true, false, or IP addresses and CIDR ranges/,
+    )
+    expectOneLineRefusal(
+      await serve(issuer, { LATCHKEY_TRUST_PROXY: '127.0.0.1, 10.0.0.0/33' }),
+      /LATCHKEY_TRUST_PROXY must be true, false, or IP addresses and CIDR ranges/,
     )
   })
 

@@ -59,11 +59,13 @@ export interface IdentityProviderOptions {
   /**
    * Believe `X-Forwarded-For` and `X-Forwarded-Proto` (their last value, the one the nearest
    * proxy added): the client address that failed sign-ins are counted against, and whether
-   * the request came over https (HSTS). Only when the IdP is reachable solely through one
-   * proxy that sets them (TLS ending at nginx, a load balancer). URLs never come from the
+   * the request came over https (HSTS). The proxies' addresses or CIDR ranges
+   * (`['127.0.0.1', '::1']`): the headers count only on connections from one of them, so a
+   * client reaching the IdP past the proxy changes nothing with them. `true` believes every
+   * peer (only when the IdP is reachable solely through the proxy). URLs never come from the
    * request: they derive from `issuer` alone. @default false
    */
-  trustProxy?: boolean
+  trustProxy?: boolean | readonly string[]
   /**
    * The largest request body, bytes: a larger one is answered 413 at once and its connection
    * closed. oidc-provider itself reads at most 56 KiB. @default 57344 (56 KiB)
