@@ -8,6 +8,13 @@ export class HttpBrowser {
   /** Every Set-Cookie line received, attributes included. */
   readonly setCookies: string[] = []
 
+  /** `send`: how requests go out, e.g. from a loopback address of the test's choosing. */
+  private readonly send: typeof fetch
+
+  constructor(send: typeof fetch = (input, init) => fetch(input, init)) {
+    this.send = send
+  }
+
   get cookies(): Map<string, string> {
     return new Map([...this.jar].map(([name, c]) => [name, c.value]))
   }
@@ -26,7 +33,7 @@ export class HttpBrowser {
     const headers = new Headers(init.headers)
     const cookie = this.cookieHeader(url)
     if (cookie && !headers.has('cookie')) headers.set('cookie', cookie)
-    const response = await fetch(url, { ...init, headers, redirect: 'manual' })
+    const response = await this.send(url, { ...init, headers, redirect: 'manual' })
     for (const line of response.headers.getSetCookie()) {
       this.setCookies.push(line)
       const [pair = '', ...attributes] = line.split(';').map((s) => s.trim())
