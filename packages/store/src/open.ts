@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { isClusterUrl, parseClusterUrl } from './lib/redis_cluster_url.ts'
 import { postgresStore } from './postgres.ts'
 import { redisStore } from './redis.ts'
 import { sqliteStore } from './sqlite.ts'
@@ -9,7 +10,10 @@ export interface OpenStoresOptions {
   dataDir?: string
   /** `postgres://…`: durable records go to PostgreSQL instead of the embedded file. */
   databaseUrl?: string
-  /** `redis://…`: short-lived records and pub/sub go to Redis instead of the embedded file. */
+  /**
+   * `redis://…`: short-lived records and pub/sub go to Redis instead of the embedded file;
+   * `redis+cluster://host:port,host:port…`: to a Redis Cluster.
+   */
   redisUrl?: string
 }
 
@@ -33,6 +37,15 @@ function checkUrl(name: string, value: string, protocols: string[]): void {
   }
 }
 
+function checkClusterUrl(name: string, value: string): void {
+  try {
+    parseClusterUrl(value)
+  } catch (error) {
+    // Names the variable and the format, never the value: it may hold a password.
+    throw new TypeError((error as Error).message.replace('a cluster URL', name))
+  }
+}
+
 /**
  * Opens the two stores Latchkey needs. With no URLs everything is embedded in one
  * `node:sqlite` file, so `npm start` needs no service at all.
@@ -43,7 +56,8 @@ function checkUrl(name: string, value: string, protocols: string[]): void {
 export function openStores(options: OpenStoresOptions = {}): Stores {
   const { dataDir = './.latchkey', databaseUrl, redisUrl } = options
   if (databaseUrl) checkUrl('DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:'])
-  if (redisUrl) checkUrl('REDIS_URL', redisUrl, ['redis:', 'rediss:'])
+  if (redisUrl && isClusterUrl(redisUrl)) checkClusterUrl('REDIS_URL', redisUrl)
+  else if (redisUrl) checkUrl('REDIS_URL', redisUrl, ['redis:', 'rediss:'])
   let embedded: Store | undefined
   const sqlite = () => {
     embedded ??= sqliteStore({ path: join(dataDir, 'latchkey.db') })

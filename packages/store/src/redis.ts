@@ -1,11 +1,18 @@
-import type { Redis, RedisOptions } from 'ioredis'
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis'
 import { guard, StoreUnavailableError } from './errors.ts'
-import { checkName, ttlMs } from './lib/check_args.ts'
+import { ttlMs } from './lib/check_args.ts'
+import { type ClusterNodeAddress, clusterSubscriber } from './lib/cluster_subscriber.ts'
 import { localBus } from './lib/local_bus.ts'
+import { isClusterUrl, parseClusterUrl } from './lib/redis_cluster_url.ts'
+import { redisKeys } from './lib/redis_keys.ts'
 import type { IncrementOptions, Store, StoreRecord, Unsubscribe, WriteOptions } from './types.ts'
 
 export interface RedisStoreOptions {
-  /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. */
+  /**
+   * One Redis: `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS.
+   * A Redis Cluster: `redis+cluster://[user:password@]host:port[,host:port…]` (any reachable
+   * seed node tells the client the rest), or `rediss+cluster://` for TLS.
+   */
   url: string
   /** Prepended to every key and channel, so several apps can share one Redis. @default 'latchkey:' */
   prefix?: string
@@ -59,7 +66,13 @@ const LIVE_KEYS = `${NOW}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
 return redis.call('ZRANGE', KEYS[1], 0, -1)`
 
-type Scripts = Redis & {
+/** What `subscribe` needs: a subscribed Redis connection, or a cluster's subscriber. */
+interface Subscriber {
+  subscribe(channel: string): Promise<unknown>
+  unsubscribe(channel: string): Promise<unknown>
+}
+
+type Scripts = (Redis | Cluster) & {
   latchkeyWrite(
     record: string,
     index: string,
@@ -79,48 +92,105 @@ type Scripts = Redis & {
   latchkeyLiveKeys(index: string): Promise<string[]>
 }
 
+const retryStrategy = (attempt: number) => Math.min(attempt * 200, 2000)
+const settings: RedisOptions = {
+  lazyConnect: true,
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  connectTimeout: 2000,
+  retryStrategy,
+}
+
+function clusterSettings(url: string): ClusterOptions {
+  const { username, password, tls } = parseClusterUrl(url)
+  return {
+    lazyConnect: true,
+    // Lets a command wait for its node's connection to open (the cluster opens them on first
+    // use); a cluster not ready at all is refused before any command, by `redis()` below.
+    enableOfflineQueue: true,
+    clusterRetryStrategy: retryStrategy,
+    // A command whose connection dropped (its master died) may already have run there and
+    // reached the replica: resent, `add` would report a claim it won as lost and `increment`
+    // would count twice. It fails with StoreUnavailableError instead, as on a single Redis.
+    retryDelayOnFailover: 0,
+    // CLUSTERDOWN and TRYAGAIN are refusals before anything ran: retried every 100 ms, at
+    // most `maxRedirections` (16) times, which rides out most of a replica's promotion.
+    retryDelayOnClusterDown: 100,
+    retryDelayOnTryAgain: 100,
+    // Learn a promotion even on a slot nobody has been redirected from yet.
+    slotsRefreshInterval: 2000,
+    slotsRefreshTimeout: 1000,
+    redisOptions: {
+      connectTimeout: 2000,
+      maxRetriesPerRequest: 1,
+      ...(username === undefined ? {} : { username }),
+      ...(password === undefined ? {} : { password }),
+      ...(tls ? { tls: {} } : {}),
+    },
+  }
+}
+
+/** A lazy connection to one node of a cluster, with the cluster's credentials, never retried. */
+function nodeConnection(Client: typeof Redis, url: string, node: ClusterNodeAddress): Redis {
+  const { redisOptions } = clusterSettings(url)
+  return new Client({ ...redisOptions, ...node, lazyConnect: true, retryStrategy: () => null })
+}
+
+/**
+ * Why a cluster's seed nodes do not answer. ioredis asks them for the slot map over
+ * connections whose errors it drops, so its failure says only "Connection is closed"; a
+ * plain connection to each seed in turn gives the reason (ECONNREFUSED, ENOTFOUND…).
+ */
+async function seedFailure(Client: typeof Redis, url: string): Promise<Error | undefined> {
+  for (const node of parseClusterUrl(url).nodes) {
+    const probe = nodeConnection(Client, url, node)
+    let reason: Error | undefined
+    probe.on('error', (error: Error) => {
+      reason = error
+    })
+    try {
+      await probe.connect()
+    } catch (error) {
+      return reason ?? (error as Error)
+    } finally {
+      probe.disconnect()
+    }
+  }
+  return undefined
+}
+
 /**
  * Redis for the short-lived, shared records (sessions, refresh bookkeeping, rate limits) and
- * for revocation fan-out between instances. Names are URI-encoded before they are joined with
- * `:`, so a `:` or `*` inside a namespace or key can never reach another record.
+ * for revocation fan-out between instances, on one Redis or on a Redis Cluster (where each
+ * script touches a single hash slot: see `lib/redis_keys.ts`).
  *
- * Fails fast: with no offline queue and one retry per command, a dead Redis surfaces as
- * `StoreUnavailableError` within the connect timeout instead of hanging requests.
+ * Fails fast: with no offline queue and one retry per command, a dead Redis (or a dead
+ * master, during a cluster failover) surfaces as `StoreUnavailableError` within the connect
+ * timeout instead of hanging requests.
  *
  * @example
  * const store = redisStore({ url: process.env.REDIS_URL })
+ * const cluster = redisStore({ url: 'redis+cluster://10.0.0.1:6379,10.0.0.2:6379' })
  */
 export function redisStore(options: RedisStoreOptions): Store {
   const { url, prefix = 'latchkey:' } = options
-  const settings: RedisOptions = {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-  }
+  const cluster = isClusterUrl(url)
+  const clusterOptions = cluster ? clusterSettings(url) : undefined
+  const names = redisKeys(prefix, cluster)
   const bus = localBus()
-  const encode = encodeURIComponent
-  const recordKey = (namespace: string, key: string) => {
-    checkName('namespace', namespace)
-    checkName('key', key)
-    return `${prefix}r:${encode(namespace)}:${encode(key)}`
-  }
-  // Each namespace keeps an index set of its keys so `list` never scans the keyspace.
-  const indexKey = (namespace: string) => `${prefix}i:${encode(namespace)}`
-  const channelName = (channel: string) => {
-    checkName('channel', channel)
-    return `${prefix}c:${encode(channel)}`
-  }
 
   let client: Promise<Scripts> | undefined
-  let subscriber: Promise<Redis> | undefined
+  let subscriber: Promise<Subscriber> | undefined
   // Every connection made, also those still connecting, so that `close` ends them all at once
   // (a server that accepts but never answers would otherwise hold `close` forever).
-  const connections = new Set<Redis>()
+  const connections = new Set<Redis | Cluster>()
   const connect = async (): Promise<Scripts> => {
-    const { Redis } = await import('ioredis')
-    const redis = new Redis(url, settings) as Scripts
+    const { Redis, Cluster } = await import('ioredis')
+    const redis = (
+      clusterOptions
+        ? new Cluster(parseClusterUrl(url).nodes, clusterOptions)
+        : new Redis(url, settings)
+    ) as Scripts
     connections.add(redis)
     redis.defineCommand('latchkeyWrite', { numberOfKeys: 2, lua: WRITE })
     redis.defineCommand('latchkeyIncrement', { numberOfKeys: 2, lua: INCREMENT })
@@ -129,18 +199,24 @@ export function redisStore(options: RedisStoreOptions): Store {
     // Connection errors are reported through the failing commands; without a listener
     // ioredis would re-emit them as unhandled 'error' events and crash the process.
     let reason: Error | undefined
+    let nodeReason: Error | undefined
     redis.on('error', (error: Error) => {
       reason = error
+    })
+    // A cluster's own error only says "Failed to refresh slots cache"; its seed nodes' say why.
+    redis.on('node error', (error: Error) => {
+      nodeReason = error
     })
     try {
       await redis.connect()
     } catch (error) {
       // ioredis would keep reconnecting this client in the background, holding the process
       // open; the next call makes a new one. Its rejection only says "Connection is closed":
-      // the 'error' event has the cause (ECONNREFUSED, ENOTFOUND, WRONGPASS…).
+      // the 'error' events have the cause (ECONNREFUSED, ENOTFOUND, WRONGPASS…).
       connections.delete(redis)
       redis.disconnect()
-      throw reason ?? error
+      if (clusterOptions) nodeReason = (await seedFailure(Redis, url)) ?? nodeReason
+      throw nodeReason ?? reason ?? error
     }
     return redis
   }
@@ -156,6 +232,26 @@ export function redisStore(options: RedisStoreOptions): Store {
     }
     return connection
   }
+  // On a cluster, one subscribed connection to any node (see lib/cluster_subscriber.ts).
+  const hub = clusterOptions
+    ? clusterSubscriber({
+        nodes: async () => {
+          const { nodes: seeds } = parseClusterUrl(url)
+          const known = await client?.then((c) => (c as Cluster).nodes('all')).catch(() => [])
+          const all = [...(known ?? []).map(({ options }) => options), ...seeds]
+          const unique = new Map(all.map(({ host, port }) => [`${host}:${port}`, { host, port }]))
+          return [...unique.values()] as ClusterNodeAddress[]
+        },
+        open: async (node) => {
+          const { Redis } = await import('ioredis')
+          const connection = nodeConnection(Redis, url, node)
+          connections.add(connection)
+          connection.once('end', () => connections.delete(connection))
+          return connection
+        },
+        deliver: (from, message) => bus.emit(from, message),
+      })
+    : undefined
   const run = <T>(operation: (redis: Scripts) => Promise<T>) =>
     guard('redis', async () => operation(await redis()))
 
@@ -166,16 +262,17 @@ export function redisStore(options: RedisStoreOptions): Store {
     options: WriteOptions | undefined,
     nx: 'NX' | '',
   ) => {
-    const target = recordKey(namespace, key)
+    const target = names.record(namespace, key)
+    const index = names.index(namespace, key)
     const ms = ttlMs(options) ?? ''
     const json = JSON.stringify(value)
-    return (await run((r) => r.latchkeyWrite(target, indexKey(namespace), json, ms, key, nx))) === 1
+    return (await run((r) => r.latchkeyWrite(target, index, json, ms, key, nx))) === 1
   }
 
   return {
     kind: 'redis',
     async get<T>(namespace: string, key: string) {
-      const target = recordKey(namespace, key)
+      const target = names.record(namespace, key)
       const json = await run((r) => r.get(target))
       return json === null ? undefined : (JSON.parse(json) as T)
     },
@@ -186,47 +283,62 @@ export function redisStore(options: RedisStoreOptions): Store {
       return write(namespace, key, value, options, 'NX')
     },
     async take<T>(namespace: string, key: string) {
-      const target = recordKey(namespace, key)
+      const target = names.record(namespace, key)
+      const index = names.index(namespace, key)
       // GETDEL (Redis 6.2) reads and removes in one atomic step: two takers can't both win.
-      const json = await run((r) => r.latchkeyTake(target, indexKey(namespace), key))
+      const json = await run((r) => r.latchkeyTake(target, index, key))
       return json === null ? undefined : (JSON.parse(json) as T)
     },
     async delete(namespace, key) {
-      const target = recordKey(namespace, key)
-      await run((r) => r.multi().del(target).zrem(indexKey(namespace), key).exec())
+      const target = names.record(namespace, key)
+      const index = names.index(namespace, key)
+      await run((r) => r.multi().del(target).zrem(index, key).exec())
     },
     async list<T>(namespace: string) {
-      checkName('namespace', namespace)
-      return run(async (r) => {
-        const keys = await r.latchkeyLiveKeys(indexKey(namespace))
-        if (keys.length === 0) return []
-        const values = await r.mget(keys.map((key) => recordKey(namespace, key)))
-        return keys.flatMap((key, i): StoreRecord<T>[] => {
-          const json = values[i]
-          return json == null ? [] : [{ key, value: JSON.parse(json) as T }]
-        })
-      })
+      const indexes = names.indexes(namespace)
+      // One index on a single Redis; on a cluster one per bucket, each read with the records
+      // it lists in its own slot (an MGET must not cross slots).
+      const lists = await run((r) =>
+        Promise.all(
+          indexes.map(async (index) => {
+            const keys = await r.latchkeyLiveKeys(index)
+            if (keys.length === 0) return []
+            const values = await r.mget(keys.map((key) => names.record(namespace, key)))
+            return keys.flatMap((key, i): StoreRecord<T>[] => {
+              const json = values[i]
+              return json == null ? [] : [{ key, value: JSON.parse(json) as T }]
+            })
+          }),
+        ),
+      )
+      return lists.flat()
     },
     async increment(namespace: string, key: string, options?: IncrementOptions) {
-      const target = recordKey(namespace, key)
+      const target = names.record(namespace, key)
+      const index = names.index(namespace, key)
       const ms = ttlMs(options)
       const by = options?.by ?? 1
-      const value = await run((r) =>
-        r.latchkeyIncrement(target, indexKey(namespace), by, ms ?? '', key),
-      )
+      const value = await run((r) => r.latchkeyIncrement(target, index, by, ms ?? '', key))
       return Number(value)
     },
     async publish(channel, message) {
-      const name = channelName(channel)
+      const name = names.channel(channel)
       await run((r) => r.publish(name, message))
     },
     async subscribe(channel, listener): Promise<Unsubscribe> {
-      const name = channelName(channel)
-      subscriber ??= connect().then((s) => {
-        s.on('message', (from: string, message: string) => bus.emit(from, message))
-        return s
+      const name = names.channel(channel)
+      subscriber ??= (
+        hub
+          ? Promise.resolve(hub)
+          : connect().then((s) => {
+              s.on('message', (from: string, message: string) => bus.emit(from, message))
+              return s
+            })
+      ).catch((error: unknown) => {
+        subscriber = undefined // the next subscribe tries again
+        throw error
       })
-      const s = await guard('redis', () => subscriber as Promise<Redis>)
+      const s = await guard('redis', () => subscriber as Promise<Subscriber>)
       if (bus.listenerCount(name) === 0) await guard('redis', () => s.subscribe(name))
       const off = bus.subscribe(name, listener)
       return async () => {
@@ -235,6 +347,7 @@ export function redisStore(options: RedisStoreOptions): Store {
       }
     },
     async close() {
+      hub?.close()
       bus.clear()
       for (const connection of connections) connection.disconnect()
       connections.clear()
