@@ -1,5 +1,11 @@
 import { CSRF_HEADER } from '@latchkey/protocol'
 
+/** Where response headers go: a `Headers`, or a framework's response (no copy needed). */
+export interface HeaderSink {
+  set(name: string, value: string): unknown
+  append(name: string, value: string): unknown
+}
+
 /**
  * CORS for the frontends on other origins (Fetch standard §3.2): an exact allow-list, with
  * credentials, never `*`; `Vary: Origin` so caches keep answers per origin. Preflights are
@@ -31,7 +37,7 @@ export function cors(origins: Set<string>) {
       return response
     },
     /** Adds the grant to a response for an allowed origin; always varies on Origin. */
-    decorate(request: Request, headers: Headers): void {
+    decorate(request: Request, headers: HeaderSink): void {
       headers.append('vary', 'Origin')
       const origin = allowed(request)
       if (origin) {

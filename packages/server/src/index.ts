@@ -1,5 +1,6 @@
 export { ERROR_CODES, type ErrorBody, type ErrorCode } from '@latchkey/protocol'
 export type { CookieAttributes } from './cookies.ts'
+export type { HeaderSink } from './cors.ts'
 export {
   AuthError,
   CsrfFailed,

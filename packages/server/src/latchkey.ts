@@ -1,7 +1,7 @@
 import { AUTH_ENDPOINTS, isUnsafeMethod } from '@latchkey/protocol'
 import { type AuthContext, authenticator } from './authenticate.ts'
 import { type Context, sharedParts } from './context.ts'
-import { cors } from './cors.ts'
+import { cors, type HeaderSink } from './cors.ts'
 import { backchannelLogout } from './endpoints/backchannel_logout_endpoint.ts'
 import { callback } from './endpoints/callback.ts'
 import { healthz, readyz } from './endpoints/health.ts'
@@ -45,7 +45,7 @@ export interface Latchkey {
    * Adds the CORS headers this request earns (an allowed frontend's origin, with credentials)
    * to the app's own response headers; nothing for a request from anywhere else.
    */
-  applyCors(request: Request, headers: Headers): void
+  applyCors(request: Request, headers: HeaderSink): void
   /** `cookie` or `session`, as configured. */
   readonly mode: 'cookie' | 'session'
   /** The cookies' names, prefixes included (they follow from `cookies.secure` and `.domain`). */

@@ -27,9 +27,11 @@ const plugin: FastifyPluginAsync<{ auth: Latchkey }> = async (fastify, { auth })
   fastify.addHook('onRequest', async function latchkey(request, fastifyReply) {
     const result = await answer(auth, request.raw)
     if ('response' in result) return reply(fastifyReply, result.response)
-    const headers = new Headers()
-    auth.applyCors(result.request, headers)
-    for (const [name, value] of headers) fastifyReply.header(name, value)
+    // Fastify's `header()` appends to a header already set, as `append` must.
+    auth.applyCors(result.request, {
+      set: (name, value) => fastifyReply.removeHeader(name).header(name, value),
+      append: (name, value) => fastifyReply.header(name, value),
+    })
   })
 }
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { isAuthority, originForm } from '@latchkey/protocol'
+import { CSRF_HEADER, isAuthority, originForm } from '@latchkey/protocol'
 import { errorResponse, InvalidRequest } from '../errors.ts'
 import type { Latchkey } from '../latchkey.ts'
 import { checkMethod } from '../request_checks.ts'
@@ -72,6 +72,27 @@ function lazyBody(req: IncomingMessage): ReadableStream<Uint8Array> {
 const requests = new WeakMap<IncomingMessage, Request>()
 
 /**
+ * The request headers the core reads; a `Request` built for it carries only these. Copying
+ * every header a browser sends (a dozen or more, each converted and checked by the Fetch
+ * `Headers`) was most of the cost of building one, and the app reads its framework's own
+ * request, never this one. `test/core_headers.test.ts` fails when the core reads another.
+ */
+export const CORE_HEADERS = [
+  'host',
+  'cookie',
+  'origin',
+  'sec-fetch-site',
+  CSRF_HEADER,
+  'content-type',
+  'content-length',
+  'connection',
+  'x-forwarded-proto',
+  'x-request-id',
+  'access-control-request-method',
+  'access-control-request-headers',
+] as const
+
+/**
  * Builds a Fetch `Request` from a Node request (once: the middleware and a route guard share
  * it). Throws the contract's errors for a request no `Request` can be built from: 501 for a
  * method the Fetch API forbids (TRACE…), 400 for a broken Host or request target. A body a
@@ -86,9 +107,9 @@ export function toRequest(req: IncomingMessage & { body?: unknown }, origin: str
   try {
     const url = urlOf(req, origin)
     const headers = new Headers()
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined) continue
-      for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v)
+    for (const name of CORE_HEADERS) {
+      const value = req.headers[name]
+      if (typeof value === 'string') headers.set(name, value)
     }
     // Node keeps only the first of several Host lines: the core must see them all to refuse.
     const hosts: string[] = []
@@ -170,7 +191,8 @@ export async function sendResponse(res: ServerResponse, response: Response): Pro
 
 /** Copies the CORS grant for this request onto a Node response the app itself will write. */
 export function applyCorsNode(auth: Latchkey, request: Request, res: ServerResponse) {
-  const headers = new Headers()
-  auth.applyCors(request, headers)
-  for (const [name, value] of headers) res.setHeader(name, value)
+  auth.applyCors(request, {
+    set: (name, value) => res.setHeader(name, value),
+    append: (name, value) => res.appendHeader(name, value),
+  })
 }
