@@ -156,6 +156,46 @@ export const COMMANDS: Record<string, Record<string, Command>> = {
         io.out(`reset MFA of ${values.username}`)
       },
     },
+    passkeys: {
+      summary: "list an account's passkeys, or remove one with --remove",
+      options: {
+        username,
+        remove: { type: 'string', help: 'the id of the passkey to remove' },
+        json,
+      },
+      async run(admin, values, io) {
+        const account = await admin.accounts.findByUsername(one(values, 'username'))
+        if (!account) throw new AccountError('not_found', `no user named "${values.username}"`)
+        const remove = values.remove
+        if (typeof remove === 'string') {
+          if (!(await admin.passkeys.remove(account.id, remove)))
+            throw new AccountError('not_found', `${account.username} has no passkey "${remove}"`)
+          await admin.record('admin.passkey_removed', { accountId: account.id, passkey: remove })
+          return io.out(`removed passkey ${remove} of ${account.username}`)
+        }
+        const passkeys = await admin.passkeys.list(account.id)
+        table(
+          io,
+          passkeys.map(({ id, name, createdAt, lastUsedAt, deviceType }) => ({
+            id,
+            name,
+            created: createdAt,
+            lastUsed: lastUsedAt ?? 'never',
+            synced: deviceType === 'multiDevice',
+          })),
+          values.json === true,
+        )
+      },
+    },
+    'require-password-change': {
+      summary: 'make the next password sign-in ask for a new password',
+      options: { username },
+      async run(admin, values, io) {
+        const account = await admin.accounts.requirePasswordChange(one(values, 'username'))
+        await admin.record('admin.password_change_required', { accountId: account.id })
+        io.out(`${account.username} must choose a new password at the next sign-in`)
+      },
+    },
   },
   clients: {
     add: {

@@ -50,6 +50,8 @@ const addAuthenticator = async (cdp: CDPSession) =>
 export async function tabWithAuthenticator(browser: Browser) {
   const context = await browser.newContext({ viewport: { width: 900, height: 760 } })
   const page = await context.newPage()
+  // Fail with the locator that did not show, well before the test's own time-out.
+  page.setDefaultTimeout(8000)
   const cdp = await context.newCDPSession(page)
   await cdp.send('WebAuthn.enable', { enableUI: false })
   return { context, page, cdp, authenticatorId: await addAuthenticator(cdp) }

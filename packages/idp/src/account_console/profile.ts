@@ -13,7 +13,7 @@ export function profileSection({ accounts, audit }: ConsoleDeps): ConsoleSection
         '/account',
         'Your account',
         consoleForm(
-          '/account/profile',
+          '/account/profile/save',
           r.page.csrf,
           html`<label for="username">Username</label>
 <input id="username" type="text" value="${r.user.account.username}" readonly>
@@ -28,7 +28,7 @@ export function profileSection({ accounts, audit }: ConsoleDeps): ConsoleSection
   return {
     show: (r) => Promise.resolve(render(r)),
     actions: {
-      profile: {
+      save: {
         weakens: false,
         async run(r) {
           const profile = { name: r.form.get('name') ?? '', email: r.form.get('email') ?? '' }

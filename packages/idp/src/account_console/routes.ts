@@ -35,8 +35,10 @@ export function accountConsole(
 ) {
   const { brand, session } = deps
   const tokens = consoleTokens(deps.formKey)
+  const profile = profileSection(deps)
   const sections: Record<string, ConsoleSection> = {
-    '': profileSection(deps),
+    '': profile,
+    profile,
     password: passwordSection(deps),
     'two-step': twoStepSection(deps),
     passkeys: passkeysSection(deps),
