@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- <suite>…] [--quick]`: every suite, or the ones named (requests, paths,
- * scale, micro). Results go to bench/results/<date>.json and latest.json (a run of some
+ * `npm run bench [-- <suite>…] [--quick]`: every suite, or the ones named (requests, next,
+ * paths, scale, micro; `--quick` leaves out next, whose `next build` takes a minute, and
+ * micro). Results go to bench/results/<date>.json and latest.json (a run of some
  * suites keeps the others' last results), and the chart is redrawn from them.
  *
  * Settings (environment): LATCHKEY_BENCH_ROUNDS (5), LATCHKEY_BENCH_SECONDS (5),
@@ -12,11 +13,12 @@ import { drawChart } from './chart.ts'
 import { openContext } from './lib/context.ts'
 import { saveResults } from './lib/results.ts'
 import { benchMicro } from './suites/micro.ts'
+import { benchNext } from './suites/next.ts'
 import { benchPaths } from './suites/paths.ts'
 import { benchRequests } from './suites/requests.ts'
 import { benchScale } from './suites/scale.ts'
 
-const SUITES = ['requests', 'paths', 'scale', 'micro'] as const
+const SUITES = ['requests', 'next', 'paths', 'scale', 'micro'] as const
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
 const wanted = args.filter((a) => !a.startsWith('--'))
@@ -39,7 +41,7 @@ const results: Record<string, unknown> = {
 const ctx = await openContext(log)
 /** Runs a suite and, unless quick, saves what there is so far (a later failure loses nothing). */
 const suite = async (name: (typeof SUITES)[number], run: () => Promise<unknown>) => {
-  if (!runs(name) || (quick && name === 'micro')) return
+  if (!runs(name) || (quick && (name === 'micro' || name === 'next'))) return
   results[name] = await run()
   if (!quick) log(`saved ${saveResults(results)}`)
 }
@@ -56,6 +58,17 @@ try {
         only: quick
           ? ['latchkey-node', 'latchkey-hono', 'latchkey-node-session', 'express-jsonwebtoken']
           : process.env.LATCHKEY_BENCH_CASES?.split(','),
+      },
+      ctx,
+    ))
+  await suite('next', () =>
+    benchNext(
+      {
+        users: env('LATCHKEY_BENCH_USERS', 10_000),
+        rounds: env('LATCHKEY_BENCH_ROUNDS', 5),
+        seconds,
+        connections: 32,
+        cacheSize: 10_000,
       },
       ctx,
     ))

@@ -1,7 +1,8 @@
 /**
  * One server under test, in its own process: `target.ts <name> <config.json> [port]`. Names:
  * `bare:<framework>`, `latchkey:<adapter>` (cookie mode), `latchkey-session:<adapter>`
- * (session mode on Redis) and the peers of targets/peers.ts. Reports `{ url, cookieNames }`
+ * (session mode on Redis), `next:<cookie|session>` (targets/next.ts: `next start` of an app
+ * built beforehand) and the peers of targets/peers.ts. Reports `{ url, cookieNames }`
  * when listening; stops (writing its `--cpu-prof` profile, if any) when told to.
  */
 import { readFileSync } from 'node:fs'
@@ -11,6 +12,7 @@ import { serveChild } from './lib/processes.ts'
 import { type Framework, serveBare } from './targets/bare.ts'
 import type { TargetConfig } from './targets/config.ts'
 import { type LatchkeyAdapter, latchkeyFor, serveLatchkey } from './targets/latchkey.ts'
+import { type NextMode, serveNext } from './targets/next.ts'
 import { type Peer, servePeer } from './targets/peers.ts'
 
 export interface TargetReady {
@@ -32,6 +34,10 @@ else if (kind === 'latchkey' || kind === 'latchkey-session') {
   const auth = latchkeyFor(config, url, kind === 'latchkey' ? 'cookie' : 'session')
   cookieNames = auth.cookieNames
   server = await serveLatchkey(variant as LatchkeyAdapter, auth, port)
+} else if (kind === 'next') {
+  // The names the app's own core gives its cookies (the same options, so the same names).
+  cookieNames = latchkeyFor(config, url, variant as NextMode).cookieNames
+  server = await serveNext(variant as NextMode, configFile, port)
 } else server = await servePeer(kind as Peer, config, port)
 
 serveChild({ url, cookieNames } satisfies TargetReady, () => server.close().then(() => undefined))

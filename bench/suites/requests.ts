@@ -33,12 +33,20 @@ export interface RequestSettings {
   only?: string[]
 }
 
-interface CaseSpec {
+export interface CaseSpec {
   id: string
   label: string
   target: string
   pool: 'access' | 'bearer' | 'session' | 'express-session' | 'openid-connect' | 'first-sight'
   baseline?: string
+  /** What to GET; `/api/me` when absent. */
+  path?: string
+}
+
+export interface Comparison {
+  of: string
+  to: string
+  target?: number
 }
 
 export const CASES: CaseSpec[] = [
@@ -113,7 +121,7 @@ export const CASES: CaseSpec[] = [
 ]
 
 /** The issue's targets, as ratios of two cases measured in the same rounds. */
-export const COMPARISONS = [
+export const COMPARISONS: Comparison[] = [
   { of: 'latchkey-node', to: 'bare-node', target: 0.6 },
   { of: 'latchkey-express', to: 'bare-express', target: 0.8 },
   { of: 'latchkey-fastify', to: 'bare-fastify', target: 0.8 },
@@ -147,7 +155,7 @@ export interface CaseResult {
 export interface RequestsResult {
   settings: RequestSettings
   cases: CaseResult[]
-  ratios: { of: string; to: string; target?: number; ratio: Spread }[]
+  ratios: (Comparison & { ratio: Spread })[]
 }
 
 const fail = (spec: CaseSpec, result: LoadResult) => {
@@ -158,16 +166,21 @@ const fail = (spec: CaseSpec, result: LoadResult) => {
   return result
 }
 
+/** Measures `catalog`'s cases (this suite's by default; the next suite passes its own). */
 export async function benchRequests(
   settings: RequestSettings,
   { issuer, config, configFile, load, dir, log }: BenchContext,
+  catalog: { cases: CaseSpec[]; comparisons: Comparison[] } = {
+    cases: CASES,
+    comparisons: COMPARISONS,
+  },
 ): Promise<RequestsResult> {
-  const cases = CASES.filter(
+  const cases = catalog.cases.filter(
     (c) =>
       !settings.only ||
       settings.only.includes(c.id) ||
       // A case's baseline is always measured with it.
-      CASES.some((o) => settings.only?.includes(o.id) && o.baseline === c.id),
+      catalog.cases.some((o) => settings.only?.includes(o.id) && o.baseline === c.id),
   )
   const targets = new Map<string, Child<TargetReady>>()
   try {
@@ -187,7 +200,7 @@ export async function benchRequests(
 
     const job = (spec: CaseSpec, seconds: number): LoadJob => ({
       url: (targets.get(spec.target) as Child<TargetReady>).ready.url,
-      path: '/api/me',
+      path: spec.path ?? '/api/me',
       connections: settings.connections,
       duration: seconds,
       pool: pools.get(spec.pool),
@@ -231,10 +244,12 @@ export async function benchRequests(
       }
     })
     const byId = new Map(results.map((r) => [r.id, r.rounds]))
-    const ratios = COMPARISONS.filter((c) => byId.has(c.of) && byId.has(c.to)).map((c) => ({
-      ...c,
-      ratio: ratioOf(byId.get(c.of) as number[], byId.get(c.to) as number[]),
-    }))
+    const ratios = catalog.comparisons
+      .filter((c) => byId.has(c.of) && byId.has(c.to))
+      .map((c) => ({
+        ...c,
+        ratio: ratioOf(byId.get(c.of) as number[], byId.get(c.to) as number[]),
+      }))
     return { settings, cases: results, ratios }
   } finally {
     for (const target of targets.values()) await target.stop()
