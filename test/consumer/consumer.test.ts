@@ -82,12 +82,15 @@ async function startIdp(node: string) {
 }
 
 describe.concurrent('the packed packages', () => {
-  it('hold built JavaScript, declarations with their maps, the sources and the README only', () => {
+  it('hold built JavaScript, declarations with their maps, the sources, their run-time assets and the README only', () => {
     for (const pack of consumer.packs) {
       const paths = pack.files.map((file) => file.path)
       const stray = paths.filter(
         (path) =>
-          !/^(package\.json|README\.md|dist\/.+\.(js|d\.ts|d\.ts\.map)|src\/.+\.tsx?)$/.test(path),
+          // Besides code: the data files and the browser script the IdP reads at run time.
+          !/^(package\.json|README\.md|dist\/.+\.(js|d\.ts|d\.ts\.map)|src\/.+\.(tsx?|txt)|src\/.+\/browser\/[\w-]+\.js)$/.test(
+            path,
+          ),
       )
       expect(stray, pack.name).toEqual([])
       expect(paths, pack.name).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts']))
