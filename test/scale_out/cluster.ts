@@ -97,13 +97,13 @@ export async function startCluster(options: ClusterOptions = {}) {
       }),
     )
   }
+  // The first IdP alone: it creates the signing key the others then read.
+  await idps[0]?.start()
+  await Promise.all([...idps.slice(1), ...backends].map((instance) => instance.start()))
   const nginx = await startNginx(join(dir, 'nginx'), {
     app: { port: appPort, upstreams: backends.map((b) => b.port) },
     idp: { port: idpPort, upstreams: idps.map((b) => b.port) },
   })
-  // The first IdP alone: it creates the signing key the others then read.
-  await idps[0]?.start()
-  await Promise.all([...idps.slice(1), ...backends].map((instance) => instance.start()))
 
   return {
     app,

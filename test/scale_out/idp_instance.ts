@@ -25,6 +25,8 @@ const served = await serveIdentityProvider({
   throttle: { ipLimit: Number(env('SCALE_IP_LIMIT')) },
   // A SIGTERM in a fault test must not wait on a connection nginx keeps open.
   shutdownTimeout: 2000,
+  // Restarted under load on a small machine: the first connection may take a while.
+  probeTimeout: 10_000,
   logger: pino({ level: 'warn' }, process.stderr),
 })
 process.stdout.write(`${JSON.stringify({ listening: served.url })}\n`)

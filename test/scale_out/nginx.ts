@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { userInfo } from 'node:os'
 import { join } from 'node:path'
 
@@ -85,15 +86,18 @@ export async function startNginx(dir: string, sites: NginxSites) {
   let stderr = ''
   child.stderr?.on('data', (chunk) => (stderr += chunk))
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  // Accepting connections is the sign: a request through it now would reach instances that
+  // may not listen yet, and nginx would count that against them (max_fails).
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr}`)
-    try {
-      await fetch(`http://127.0.0.1:${sites.app.port}/api/instance`)
-      break
-    } catch {
-      if (i > 100) throw new Error(`nginx did not start: ${stderr}`)
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
+    const socket = connect(sites.app.port, '127.0.0.1')
+    const open = await new Promise<boolean>((resolve) => {
+      socket.once('connect', () => resolve(true)).once('error', () => resolve(false))
+    })
+    socket.destroy()
+    if (open) break
+    if (i > 100) throw new Error(`nginx did not start: ${stderr}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
   }
   return {
     errors: () => readFileSync(join(dir, 'error.log'), 'utf8'),

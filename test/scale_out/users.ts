@@ -1,5 +1,6 @@
 import { CSRF_HEADER } from '@latchkey/protocol'
 import { HttpBrowser } from '../support/http_browser.ts'
+import { boundFetch } from './bound_fetch.ts'
 import { PASSWORD } from './cluster.ts'
 
 /** A user's browser on the app behind nginx: sign-in, API calls, refresh, logout. */
@@ -42,11 +43,22 @@ export class User extends HttpBrowser {
   }
 }
 
-/** Signs users user-0 … user-(n-1) in; throws unless every sign-in reached /api/me. */
+/**
+ * Signs users user-from … in, each from a loopback address of its own (127.0.1.x: one client
+ * each, as the IdP's per-address sign-in limit expects); throws unless each reached /api/me.
+ */
 export async function signInAll(app: string, n: number, from = 0): Promise<User[]> {
-  const users = Array.from({ length: n }, (_, i) => new User(app, `user-${from + i}`))
-  const statuses = await Promise.all(users.map((u) => u.signIn().then((r) => r.status)))
-  if (statuses.some((s) => s !== 200)) throw new Error(`sign-ins answered ${statuses.join(',')}`)
+  const users = Array.from(
+    { length: n },
+    (_, i) => new User(app, `user-${from + i}`, boundFetch(`127.0.1.${from + i + 1}`)),
+  )
+  const answers = await Promise.all(users.map((u) => u.signIn()))
+  const refused = answers.find((r) => r.status !== 200)
+  if (refused) {
+    throw new Error(
+      `sign-ins answered ${answers.map((r) => r.status).join(',')}: ${await refused.text()}`,
+    )
+  }
   return users
 }
 
@@ -57,6 +69,8 @@ export interface LoadCounts {
   errors: Record<string, number>
   /** Users signed out: a refresh answered 401 (the session ended), or the final check failed. */
   sessionsLost: number
+  /** What the refreshes that signed a user out answered. */
+  lostBecause: string[]
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -67,18 +81,22 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
  * as one browser tab would. `stop()` ends it and checks that every user is still signed in.
  */
 export function startLoad(users: User[], { refreshEvery = 8, gapMs = 15 } = {}) {
-  const counts: LoadCounts = { sent: 0, errors: {}, sessionsLost: 0 }
+  const counts: LoadCounts = { sent: 0, errors: {}, sessionsLost: 0, lostBecause: [] }
   const lost = new Set<User>()
   let running = true
   const error = (key: string | number) => {
     counts.errors[key] = (counts.errors[key] ?? 0) + 1
   }
-  const send = async (request: () => Promise<Response>): Promise<Response | undefined> => {
+  const send = async (
+    label: string,
+    request: () => Promise<Response>,
+  ): Promise<Response | undefined> => {
     counts.sent++
     try {
       const response = await request()
-      await response.arrayBuffer()
+      const body = await response.text()
       if (response.status !== 200) error(response.status)
+      if (response.status === 401) counts.lostBecause.push(`${label}: ${body}`)
       return response
     } catch {
       error('network')
@@ -88,10 +106,10 @@ export function startLoad(users: User[], { refreshEvery = 8, gapMs = 15 } = {}) 
   const loop = async (user: User) => {
     let owed = false // a refresh is due (the last one failed)
     for (let i = 1; running && !lost.has(user); i++) {
-      const me = await send(() => user.me())
+      const me = await send('me', () => user.me())
       if (me?.status === 401) owed = true
       if (owed || i % refreshEvery === 0) {
-        const refreshed = await send(() => user.refresh())
+        const refreshed = await send('refresh', () => user.refresh())
         if (refreshed?.status === 401) lost.add(user)
         owed = refreshed?.status !== 200
         if (owed) await pause(100) // a failed refresh: try again, without hammering
