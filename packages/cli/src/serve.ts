@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util'
 import { ListenError, serveIdentityProvider } from '@latchkey/idp'
 import { StoreUnavailableError } from '@latchkey/store'
 import { pino } from 'pino'
+import { collectDefaultMetrics, Registry } from 'prom-client'
 import { z } from 'zod'
 import { describeStoreFailure, openStoresFromEnv, StoreSetupError } from './stores_from_env.ts'
 
@@ -79,6 +80,11 @@ const SETTINGS = {
     schema: trustProxy,
     help: "the proxy's addresses (127.0.0.1,::1): believe X-Forwarded-For and -Proto from them",
   },
+  metrics: {
+    env: 'LATCHKEY_METRICS',
+    schema: z.boolean({ error: 'must be true or false' }),
+    help: 'serve Prometheus metrics at GET /metrics (keep it behind the proxy)',
+  },
   accessTokenTtl: {
     env: 'LATCHKEY_ACCESS_TOKEN_TTL',
     schema: whole(60, 86_400, ' of seconds'),
@@ -101,7 +107,10 @@ export const SERVE_OPTIONS = {
   ...Object.fromEntries(
     KEYS.map((key) => [
       flagOf(key),
-      { type: key === 'trustProxy' ? 'boolean' : 'string', help: SETTINGS[key].help },
+      {
+        type: key === 'trustProxy' || key === 'metrics' ? 'boolean' : 'string',
+        help: SETTINGS[key].help,
+      },
     ]),
   ),
   config: { type: 'string', help: 'a JSON file with any of these settings (camelCase keys)' },
@@ -125,6 +134,13 @@ export function serveHelp(): string {
   return lines.join('\n')
 }
 
+/** A registry with the IdP's metrics and the process's own (CPU, memory, event-loop lag). */
+function processMetrics(): Registry {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  return registry
+}
+
 /** A setting that is wrong, or missing; the message is the line to print. */
 class SettingError extends Error {}
 
@@ -136,6 +152,7 @@ function fromText(key: Key, text: string): unknown {
       text.split(',').map((entry) => entry.trim())
     )
   }
+  if (key === 'metrics') return { true: true, false: false, 1: true, 0: false }[text] ?? text
   if (key === 'port' || key === 'accessTokenTtl') return /^\d+$/.test(text) ? Number(text) : text
   return text
 }
@@ -250,6 +267,7 @@ export async function serve(
       branding: { name: settings.brandName },
       trustProxy: settings.trustProxy,
       accessTokenTtl: settings.accessTokenTtl,
+      ...(settings.metrics && { metrics: processMetrics() }),
     })
   } catch (error) {
     await stores.close()

@@ -186,7 +186,7 @@ describe('latchkey serve on PostgreSQL and Redis', () => {
     database = await freshDatabase()
     redis = await tcpProxy(6379) // a real Redis behind a proxy the test can cut
     env = { DATABASE_URL: database.url, REDIS_URL: `redis://127.0.0.1:${redis.port}` }
-    served = await startServe(env, ['--trust-proxy'])
+    served = await startServe(env, ['--trust-proxy', '--metrics'])
   })
   afterAll(async () => {
     await served?.stop()
@@ -201,6 +201,16 @@ describe('latchkey serve on PostgreSQL and Redis', () => {
     })
     const { tokens } = await provisionAndSignIn(served, env)
     expect(tokens.refresh_token).toBeTruthy()
+  })
+
+  it("serves Prometheus metrics with --metrics: the IdP's events and the process's own", async () => {
+    await provisionAndSignIn(served, env)
+    const metrics = await fetch(`${served.issuer}/metrics`)
+    expect(metrics.status).toBe(200)
+    const text = await metrics.text()
+    expect(text).toMatch(/latchkey_idp_events_total\{event="login.succeeded"\} [1-9]/)
+    expect(text).toMatch(/latchkey_idp_request_seconds_count/)
+    expect(text).toMatch(/process_cpu_user_seconds_total/)
   })
 
   it('believes X-Forwarded-Proto with --trust-proxy: HSTS on requests the proxy received over https', async () => {

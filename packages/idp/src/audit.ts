@@ -1,4 +1,6 @@
 import type { Logger } from 'pino'
+import { currentRequestId } from './lib/request_id.ts'
+import type { IdpMetrics } from './metrics.ts'
 
 /**
  * Security events as structured log lines (ASVS 5.0 V16.3): logins, failures, MFA, logouts,
@@ -7,9 +9,15 @@ import type { Logger } from 'pino'
  */
 export type Audit = (event: string, fields?: Record<string, unknown>) => void
 
-export function createAudit(logger: Logger | undefined): Audit {
+/**
+ * Each line carries the id of the request it was written for (`requestId`), the one the
+ * backend sent along, and each event is counted in the metrics when they are on.
+ */
+export function createAudit(logger: Logger | undefined, metrics?: IdpMetrics): Audit {
   const audit = logger?.child({ audit: true })
   return (event, fields = {}) => {
-    audit?.info({ event, ...fields }, event)
+    metrics?.event(event)
+    const requestId = currentRequestId()
+    audit?.info({ event, ...fields, ...(requestId && { requestId }) }, event)
   }
 }

@@ -4,6 +4,7 @@ import { type Store, StoreUnavailableError } from '@latchkey/store'
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose'
 import type Provider from 'oidc-provider'
 import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
 import { accessTokens } from './access_tokens.ts'
 import { accountApi } from './account_api.ts'
 import { CONSOLE_CLIENT, consoleClient, consoleSession } from './account_console/console_session.ts'
@@ -20,7 +21,9 @@ import { formTokens } from './lib/form_token.ts'
 import { forwardedFacts } from './lib/forwarded.ts'
 import { normalizeTarget } from './lib/host.ts'
 import { sendHtml, sendJson } from './lib/http.ts'
+import { withRequestId } from './lib/request_id.ts'
 import { setSecurityHeaders } from './lib/security_headers.ts'
+import { idpMetrics } from './metrics.ts'
 import { passkeyAssets } from './passkeys/assets.ts'
 import { passkeyAuthentication } from './passkeys/authentication.ts'
 import type { Passkeys } from './passkeys/credentials.ts'
@@ -43,6 +46,11 @@ export interface IdentityProviderOptions {
   stores: { durable: Store; ephemeral: Store }
   /** Audit events and errors. Never receives tokens, passwords or codes. */
   logger?: Logger
+  /**
+   * A prom-client registry to count audited events and time requests in
+   * (`latchkey_idp_events_total{event}`, `latchkey_idp_request_seconds{method,status}`).
+   */
+  metrics?: Registry
   /** Authorization-code lifetime, seconds (RFC 9700 §4.2.1: short). @default 60 */
   authorizationCodeTtl?: number
   /** Access-token lifetime, seconds. @default 900 */
@@ -123,7 +131,8 @@ export async function createIdentityProvider(
     brandName: options.branding?.name ?? 'Latchkey',
     fetch: options.fetch ?? globalThis.fetch,
   } as typeof DEFAULTS & { brandName: string; fetch: typeof fetch }
-  const audit = createAudit(logger)
+  const metrics = options.metrics ? idpMetrics(options.metrics) : undefined
+  const audit = createAudit(logger, metrics)
   const admin = createAdmin(stores, { brandName: settings.brandName })
   const { accounts, clients, keys, passkeys } = admin
   const cookieSecrets = await cookieKeys(durable)
@@ -294,6 +303,16 @@ export async function createIdentityProvider(
   }
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
+    if (metrics) {
+      const started = performance.now()
+      res.once('finish', () =>
+        metrics.request(req.method ?? '', res.statusCode, (performance.now() - started) / 1000),
+      )
+    }
+    withRequestId(req, res, () => answer(req, res))
+  }
+
+  const answer = (req: IncomingMessage, res: ServerResponse) => {
     setSecurityHeaders(res, forwarded.isHttps(req))
     // RFC 9112 §3.2: a Host header with an invalid value is answered 400; nothing reads it
     // afterwards anyway (URLs come from the issuer), nor the authority of an absolute target.

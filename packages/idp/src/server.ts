@@ -87,7 +87,8 @@ const urlOf = (server: Server) => {
 /**
  * Runs the identity provider as an HTTP server: what `latchkey serve` and the demo start.
  * Beside the IdP it answers `GET /healthz` (200 while the process lives) and `GET /readyz`
- * (200 while every store answers, 503 otherwise), for load balancers and orchestrators.
+ * (200 while every store answers, 503 otherwise), for load balancers and orchestrators, and
+ * `GET /metrics` when `metrics` (a prom-client registry) is given.
  * Refuses to start, with a `StoreUnavailableError`, when a store does not answer.
  *
  * @example
@@ -122,9 +123,18 @@ export async function serveIdentityProvider(
       sendJson(res, 503, { error: 'store_unavailable', message: (error as Error).message })
     }
   }
+  const { metrics } = options
   const probes: Record<string, (res: ServerResponse) => unknown> = {
     '/healthz': (res) => sendJson(res, 200, { status: 'ok' }),
     '/readyz': ready,
+    // Prometheus text (when a registry is given): counts only, no user or token; still,
+    // a deployment keeps it off the public internet at its proxy (docs/operations.md).
+    ...(metrics && {
+      '/metrics': async (res: ServerResponse) => {
+        res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' })
+        res.end(await metrics.metrics())
+      },
+    }),
   }
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {

@@ -1,4 +1,4 @@
-import { AUTH_ENDPOINTS, isUnsafeMethod } from '@latchkey/protocol'
+import { AUTH_ENDPOINTS, isUnsafeMethod, REQUEST_ID_HEADER } from '@latchkey/protocol'
 import { type AuthContext, authenticator } from './authenticate.ts'
 import { type Context, sharedParts } from './context.ts'
 import { cors, type HeaderSink } from './cors.ts'
@@ -166,7 +166,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     // RFC 6797 §7.2: only over https (a browser ignores it on http anyway).
     if (overHttps(request, url))
       headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains')
-    headers.set('x-request-id', requestId)
+    headers.set(REQUEST_ID_HEADER, requestId)
     corsPolicy.decorate(request, headers)
     return response
   }

@@ -1,5 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import type { AUTH_ENDPOINTS, ErrorCode } from '@latchkey/protocol'
+import {
+  type AUTH_ENDPOINTS,
+  acceptableRequestId,
+  type ErrorCode,
+  REQUEST_ID_HEADER,
+} from '@latchkey/protocol'
 import type { Store } from '@latchkey/store'
 
 /** The backend's endpoints by name, as `AUTH_ENDPOINTS` has them, plus the health checks. */
@@ -33,16 +38,13 @@ export type LatchkeyEvent =
 
 export type StoreOperation = Exclude<keyof Store, 'close' | 'subscribe'>
 
-// An id a client or proxy sent is kept only if it cannot smuggle anything into a log line.
-const REQUEST_ID = /^[\w.:-]{1,128}$/
 const ids = new WeakMap<Request, string>()
 
 /** The request's id: the `X-Request-Id` it came with when that is sane, else a new one. */
 export function requestIdOf(request: Request): string {
   let id = ids.get(request)
   if (!id) {
-    const sent = request.headers.get('x-request-id')
-    id = sent && REQUEST_ID.test(sent) ? sent : crypto.randomUUID()
+    id = acceptableRequestId(request.headers.get(REQUEST_ID_HEADER)) ?? crypto.randomUUID()
     ids.set(request, id)
   }
   return id
@@ -58,7 +60,7 @@ export const withRequestId =
     const id = currentRequest.getStore()
     if (!id) return fetchImpl(input, init)
     const headers = new Headers(init?.headers)
-    headers.set('x-request-id', id)
+    headers.set(REQUEST_ID_HEADER, id)
     return fetchImpl(input, { ...init, headers })
   }
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { CSRF_HEADER, isAuthority, originForm } from '@latchkey/protocol'
+import { CSRF_HEADER, isAuthority, originForm, REQUEST_ID_HEADER } from '@latchkey/protocol'
 import { errorResponse, InvalidRequest } from '../errors.ts'
 import type { Latchkey } from '../latchkey.ts'
 import { checkMethod } from '../request_checks.ts'
@@ -87,7 +87,7 @@ export const CORE_HEADERS = [
   'content-length',
   'connection',
   'x-forwarded-proto',
-  'x-request-id',
+  REQUEST_ID_HEADER,
   'access-control-request-method',
   'access-control-request-headers',
 ] as const
