@@ -38,9 +38,11 @@ export function chartSvg(requests: RequestsResult): string {
     ].join('')
   })
   const { rounds, seconds, connections, users } = requests.settings
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${labelWidth + barWidth + 90}" height="${height}" font-family="system-ui, sans-serif" font-size="13">
+  const title = `Authenticated GET /api/me, req/s (median of ${rounds} rounds × ${seconds} s; whiskers: slowest–fastest round)`
+  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="${labelWidth + barWidth + 90}" height="${height}" font-family="system-ui, sans-serif" font-size="13">
+<title>${title}</title>
 <rect width="100%" height="100%" fill="#fff"/>
-<text x="10" y="22" font-size="15" font-weight="600">Authenticated GET /api/me, req/s (median of ${rounds} rounds × ${seconds} s; whiskers: slowest–fastest round)</text>
+<text x="10" y="22" font-size="15" font-weight="600">${title}</text>
 ${bars.join('\n')}
 <text x="10" y="${height - 14}" fill="#555">autocannon, ${connections} connections, own process; ${users.toLocaleString('en')} distinct users; grey: no auth, blue: Latchkey, orange: peers</text>
 </svg>

@@ -12,15 +12,9 @@ const FULL = process.env.LATCHKEY_SCALE_FULL === '1'
 const USERS = 20
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-// Off by default until the sessions these faults sign out are fixed: a refresh whose answer
-// is lost after the IdP rotated the token (a crash of either side mid-refresh), and refreshes
-// during a PostgreSQL outage, end the session. LATCHKEY_SCALE_FAULTS=1 runs them.
-const RUN = process.env.LATCHKEY_SCALE_FAULTS === '1' || FULL
-
 if (!NGINX) console.warn('scale_out: nginx is not installed (apt-get install nginx-light): skipped')
-if (!RUN) console.warn('scale_out: faults under load skipped (LATCHKEY_SCALE_FAULTS=1 runs them)')
 
-describe.skipIf(!NGINX || !RUN)(
+describe.skipIf(!NGINX)(
   'faults under load, behind nginx',
   { timeout: FULL ? 180_000 : 60_000 },
   () => {

@@ -23,6 +23,9 @@ const served = await serveIdentityProvider({
   stores,
   trustProxy: env('SCALE_TRUST_PROXY').split(','),
   throttle: { ipLimit: Number(env('SCALE_IP_LIMIT')) },
+  // Several instances behind a balancer: a refresh answer lost in a crash may be retried once
+  // (docs/operations.md), so a killed instance signs nobody out.
+  refreshTokenRetrySeconds: 30,
   // A SIGTERM in a fault test must not wait on a connection nginx keeps open.
   shutdownTimeout: 2000,
   // Restarted under load on a small machine: the first connection may take a while.

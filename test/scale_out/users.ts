@@ -123,11 +123,19 @@ export function startLoad(users: User[], { refreshEvery = 8, gapMs = 15 } = {}) 
     async stop(): Promise<LoadCounts> {
       running = false
       await Promise.all(loops)
-      // Still signed in: the API answers, and the session still refreshes.
+      // Still signed in: the API answers, and the session still refreshes — once the parts
+      // that were down answer again (a 502 while nginx waits out `fail_timeout` is an outage,
+      // not a sign-out; a 401 is).
       for (const user of users) {
         if (lost.has(user)) continue
-        const me = await user.me()
-        const refreshed = await user.refresh()
+        const deadline = Date.now() + 20_000
+        let me = await user.me()
+        let refreshed = await user.refresh()
+        while (refreshed.status >= 500 && Date.now() < deadline) {
+          await pause(500)
+          refreshed = await user.refresh()
+        }
+        if (refreshed.status === 200) me = await user.me()
         if (me.status !== 200 || refreshed.status !== 200) lost.add(user)
       }
       counts.sessionsLost = lost.size

@@ -90,6 +90,11 @@ const SETTINGS = {
     schema: whole(60, 86_400, ' of seconds'),
     help: 'access-token lifetime, default 900',
   },
+  refreshTokenRetrySeconds: {
+    env: 'LATCHKEY_REFRESH_RETRY_SECONDS',
+    schema: whole(0, 60, ' of seconds'),
+    help: 'a rotated refresh token may be retried once within it (lost answers), default 0',
+  },
   logLevel: {
     env: 'LOG_LEVEL',
     schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
@@ -153,7 +158,8 @@ function fromText(key: Key, text: string): unknown {
     )
   }
   if (key === 'metrics') return { true: true, false: false, 1: true, 0: false }[text] ?? text
-  if (key === 'port' || key === 'accessTokenTtl') return /^\d+$/.test(text) ? Number(text) : text
+  if (key === 'port' || key === 'accessTokenTtl' || key === 'refreshTokenRetrySeconds')
+    return /^\d+$/.test(text) ? Number(text) : text
   return text
 }
 
@@ -267,6 +273,7 @@ export async function serve(
       branding: { name: settings.brandName },
       trustProxy: settings.trustProxy,
       accessTokenTtl: settings.accessTokenTtl,
+      refreshTokenRetrySeconds: settings.refreshTokenRetrySeconds,
       ...(settings.metrics && { metrics: processMetrics() }),
     })
   } catch (error) {

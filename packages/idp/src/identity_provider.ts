@@ -84,6 +84,17 @@ export interface IdentityProviderOptions {
   fetch?: typeof fetch
   /** Seconds between the retries of a failed back-channel logout. @default [1, 5, 30, 120] */
   backchannelRetryDelays?: number[]
+  /**
+   * How long a rotated refresh token may be presented once more, seconds — for a refresh whose
+   * answer was lost (an IdP or backend instance died between rotating and answering), which
+   * would otherwise read as reuse and end the session. Within it, the one retry rotates again
+   * (audited `refresh_token.retried`); a second replay, or one after it, is reuse and revokes
+   * the family (RFC 9700 §4.14.2). It trades that window's detection for not signing users
+   * out on a crash, as Okta's and Auth0's rotation grace periods do; behind a load balancer
+   * with several instances, 30 is the tested value (docs/operations.md).
+   * @default 0 (every replay is reuse)
+   */
+  refreshTokenRetrySeconds?: number
 }
 
 export interface IdentityProvider {
@@ -138,11 +149,18 @@ export async function createIdentityProvider(
   const cookieSecrets = await cookieKeys(durable)
 
   const consoleMetadata = consoleClient(issuer)
-  const Adapter = storeAdapter(ephemeral, async (id) => {
-    if (id === CONSOLE_CLIENT) return consoleMetadata
-    const client = await clients.find(id)
-    return client && toMetadata(client)
-  })
+  const Adapter = storeAdapter(
+    ephemeral,
+    async (id) => {
+      if (id === CONSOLE_CLIENT) return consoleMetadata
+      const client = await clients.find(id)
+      return client && toMetadata(client)
+    },
+    {
+      refreshRetrySeconds: options.refreshTokenRetrySeconds ?? 0,
+      onRefreshRetry: (grantId) => audit('refresh_token.retried', { grantId }),
+    },
+  )
   // oidc-provider fixes its keys at construction: after a rotation (by this process or the
   // CLI, announced through the store's pub/sub) a new one is built on the new key set, and
   // requests already in flight finish on the old one.

@@ -61,7 +61,21 @@ const MAX_STORE_KEY = 512
 export function storeAdapter(
   store: Store,
   findClient: (id: string) => Promise<AdapterPayload | undefined>,
+  retry: { refreshRetrySeconds: number; onRefreshRetry(grantId: string | undefined): void } = {
+    refreshRetrySeconds: 0,
+    onRefreshRetry: () => {},
+  },
 ) {
+  const now = () => Math.floor(Date.now() / 1000)
+  /**
+   * A rotated refresh token presented again within the retry window, for the first time: the
+   * retry of a refresh whose answer was lost (identity_provider.ts, `refreshTokenRetrySeconds`).
+   */
+  const retryable = (payload: AdapterPayload) =>
+    retry.refreshRetrySeconds > 0 &&
+    typeof payload.consumed === 'number' &&
+    payload.retried !== true &&
+    now() - payload.consumed <= retry.refreshRetrySeconds
   return class StoreAdapter implements Adapter {
     readonly name: string
     readonly ns: string
@@ -94,7 +108,14 @@ export function storeAdapter(
       // names no record — rather than failing the store's argument check, a 500.
       if (id.length === 0 || id.length > MAX_STORE_KEY) return undefined
       if (this.name === 'Client') return findClient(id)
-      return store.get<AdapterPayload>(this.ns, id)
+      const payload = await store.get<AdapterPayload>(this.ns, id)
+      // Handed to oidc-provider as not yet used, so it rotates once more instead of revoking
+      // the family; `consume` then marks the retry spent.
+      if (this.name === 'RefreshToken' && payload && retryable(payload)) {
+        const { consumed: _consumed, ...unused } = payload
+        return unused
+      }
+      return payload
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -109,9 +130,13 @@ export function storeAdapter(
     async consume(id: string): Promise<void> {
       const payload = await store.get<AdapterPayload>(this.ns, id)
       if (!payload) return
-      const remaining = payload.exp ? payload.exp - Math.floor(Date.now() / 1000) : undefined
+      const remaining = payload.exp ? payload.exp - now() : undefined
       const ttl = remaining && remaining > 0 ? { ttl: remaining } : undefined
-      await store.set(this.ns, id, { ...payload, consumed: Math.floor(Date.now() / 1000) }, ttl)
+      // A second consumption is the one retry a lost answer allows: spent from now on.
+      const retried = typeof payload.consumed === 'number'
+      if (retried) retry.onRefreshRetry(payload.grantId)
+      const consumed = retried ? payload.consumed : now()
+      await store.set(this.ns, id, { ...payload, consumed, ...(retried && { retried }) }, ttl)
     }
 
     async destroy(id: string): Promise<void> {

@@ -108,9 +108,10 @@ export function buildProvider(parts: ProviderParts): Provider {
     if (ctx.oidc.params?.grant_type === 'refresh_token')
       audit('refresh_token.rotated', { clientId: ctx.oidc.client?.clientId })
   })
-  provider.on('grant.error', (_ctx, error: Error & { error_description?: string }) => {
+  provider.on('grant.error', (_ctx, error: Error & { error_detail?: string }) => {
     // RFC 9700 §4.14.2: a rotated refresh token came back — someone holds a stolen copy.
-    if (error.error_description === 'refresh token already used') {
+    // (oidc-provider's description is the generic one; the detail says which refusal.)
+    if (error.error_detail === 'refresh token already used') {
       audit('refresh_token.reuse_detected', { severity: 'security' })
     }
   })
