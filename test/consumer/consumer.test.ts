@@ -19,6 +19,8 @@ const PACKAGES = [
   '@latchkey/browser',
   '@latchkey/cli',
   '@latchkey/idp',
+  '@latchkey/next',
+  '@latchkey/protocol',
   '@latchkey/react',
   '@latchkey/server',
   '@latchkey/store',
