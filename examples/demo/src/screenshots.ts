@@ -50,6 +50,19 @@ try {
   await alice.getByTestId('sessions').waitFor()
   await shot(alice, 'app-sessions')
 
+  // The Next.js app: signed in there without a password (SSO), rendered on the server.
+  const next = await alice.context().newPage()
+  await next.goto(`${ORIGINS.next}/auth/login?returnTo=/`)
+  await next.getByTestId('name').waitFor()
+  await shot(next, 'next-home')
+  // The IdP's account console, reached from the same IdP session, and its passkeys page.
+  const accountPage = await alice.context().newPage()
+  await accountPage.goto(`${ORIGINS.idp}/account`)
+  await accountPage.waitForURL(`${ORIGINS.idp}/account`)
+  await shot(accountPage, 'idp-account')
+  await accountPage.goto(`${ORIGINS.idp}/account/passkeys`)
+  await shot(accountPage, 'idp-account-passkeys')
+
   const admin = await alice.context().newPage()
   await admin.goto(ORIGINS.admin)
   await admin.getByTestId('users').waitFor()
