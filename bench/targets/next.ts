@@ -18,6 +18,7 @@ const INPUTS = [
   join(APP, 'app'),
   join(APP, 'lib'),
   join(APP, 'next.config.mjs'),
+  fileURLToPath(new URL('../../examples/next-demo/source_aliases.mjs', import.meta.url)),
   ...['next', 'server', 'browser', 'react', 'store', 'protocol'].map((p) =>
     join(PACKAGES, p, 'src'),
   ),

@@ -14,6 +14,7 @@ const INPUTS = [
   join(APP, 'lib'),
   join(APP, 'proxy.ts'),
   join(APP, 'next.config.mjs'),
+  join(APP, 'source_aliases.mjs'),
   ...['next', 'server', 'browser', 'react', 'store'].map((p) => join(PACKAGES, p, 'src')),
 ]
 

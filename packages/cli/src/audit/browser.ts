@@ -58,6 +58,7 @@ export async function launchChromium(env: NodeJS.ProcessEnv): Promise<Browser> {
     args: [
       '--no-sandbox',
       '--disable-gpu',
+      '--disable-quic',
       '--no-first-run',
       '--disable-background-networking',
       '--disable-component-update',

@@ -28,9 +28,9 @@ export const readyz =
     } catch (error) {
       // RFC 9110 §15.6.4: not ready is 503, whichever part is down; the code says which.
       const known = AuthError.from(error)
-      const error_ = known instanceof IdpUnavailable ? known.code : new StoreUnavailable().code
+      const down = known instanceof IdpUnavailable ? IdpUnavailable : StoreUnavailable
       return Response.json(
-        { error: error_, message: 'not ready' },
+        { error: down.code, message: 'not ready' },
         { status: 503, headers: { 'retry-after': '5' } },
       )
     }
