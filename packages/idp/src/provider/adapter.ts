@@ -132,8 +132,9 @@ export function storeAdapter(
       if (!payload) return
       const remaining = payload.exp ? payload.exp - now() : undefined
       const ttl = remaining && remaining > 0 ? { ttl: remaining } : undefined
-      // A second consumption is the one retry a lost answer allows: spent from now on.
-      const retried = typeof payload.consumed === 'number'
+      // A refresh token's second consumption is the one retry a lost answer allows (`find`
+      // handed it out as unused): spent from now on.
+      const retried = this.name === 'RefreshToken' && typeof payload.consumed === 'number'
       if (retried) retry.onRefreshRetry(payload.grantId)
       const consumed = retried ? payload.consumed : now()
       await store.set(this.ns, id, { ...payload, consumed, ...(retried && { retried }) }, ttl)
